@@ -1,0 +1,97 @@
+"""``create_app``: the emulated API's request chain and route table, assembled in one place.
+
+A request flows one way: headers, journal, auth, quota, faults, route, domain store. The control plane under
+``/__admin`` sits beside that chain, not in it, so no auth, quota, faults or journal apply to it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.exceptions import HTTPException
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server.clock import Clock
+from mock_server.control.app import create_control_app
+from mock_server.errors import ApiError, MethodNotAllowed, NotFound, OAuthError, oauth_error_body
+from mock_server.fixtures import Fixtures, load_fixtures
+from mock_server.http import JSONResponse, error_response
+from mock_server.middleware.auth import AuthMiddleware
+from mock_server.middleware.headers import HeadersMiddleware
+from mock_server.middleware.quota import QuotaMiddleware
+from mock_server.routes import external_scripts, oauth, sip_accounts
+from mock_server.routes.context import API_PREFIX, RouteContext
+from mock_server.state import EmulatorState
+
+ADMIN_PREFIX = "/__admin"
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc, request.scope)
+
+
+async def _oauth_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OAuthError)
+    return JSONResponse(oauth_error_body(exc), exc.status, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        error: ApiError = MethodNotAllowed(
+            info=f"{request.method} {request.url.path}; allowed: {(exc.headers or {}).get('Allow', '')}",
+            headers=exc.headers,
+        )
+    else:
+        error = NotFound(info=f"no route for {request.method} {request.url.path}", headers=exc.headers)
+    return error_response(error, request.scope)
+
+
+class Emulator:
+    """The ASGI application: the emulated API, and the control plane beside it.
+
+    ``state`` is the live state (clock, clients, tokens, per-tenant stores, quota counters) that the control
+    plane and the pytest fixture drive.
+    """
+
+    def __init__(self, state: EmulatorState, *, admin: bool = True) -> None:
+        self.state = state
+        self.control: ASGIApp | None = create_control_app(state) if admin else None
+
+        context = RouteContext(state.backends, state.clients)
+        router = Router(
+            routes=[
+                *oauth.routes(state.clients, state.tokens),
+                *sip_accounts.routes(context),
+                *external_scripts.routes(context),
+            ]
+        )
+        chain: ASGIApp = ExceptionMiddleware(
+            router, handlers={ApiError: _api_error, OAuthError: _oauth_error, HTTPException: _http_error}
+        )
+        chain = QuotaMiddleware(chain, state.clients, state.quotas, state.clock)
+        chain = AuthMiddleware(chain, state.tokens, API_PREFIX)
+        self.api: ASGIApp = HeadersMiddleware(chain)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Starlette's router raises HTTPException (rendered in the API's shape) only when it sees an app in scope.
+        scope["app"] = self
+        if self.control is not None and scope["type"] == "http" and scope["path"].startswith(ADMIN_PREFIX):
+            await self.control(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+
+def create_app(fixtures: Fixtures | Path | None = None, *, clock: Clock | None = None, admin: bool = True) -> Emulator:
+    """Build the emulator from a seed file (the default fixtures when none is given).
+
+    ``admin=False`` leaves out the control plane under ``/__admin``.
+    """
+    if not isinstance(fixtures, Fixtures):
+        fixtures = load_fixtures(fixtures)
+    return Emulator(EmulatorState(fixtures, clock), admin=admin)

@@ -1,0 +1,65 @@
+"""The one clock of the emulator.
+
+Quota windows, token expiry and timestamps all read it, so a test can move time instead of sleeping.
+It follows real time shifted by an offset, or stands still at a frozen instant.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+
+class Clock:
+    """Real time plus an adjustable offset; ``freeze`` pins it, ``reset`` returns to real time."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._frozen: float | None = None
+
+    def now(self) -> float:
+        """Seconds since the epoch, as the emulator sees them."""
+        if self._frozen is not None:
+            return self._frozen
+        return time.time() + self._offset
+
+    def now_datetime(self) -> datetime:
+        return datetime.fromtimestamp(self.now(), UTC)
+
+    @property
+    def is_real(self) -> bool:
+        return self._frozen is None and self._offset == 0.0
+
+    @property
+    def offset_seconds(self) -> float:
+        return self._offset if self._frozen is None else self._frozen - time.time()
+
+    @property
+    def is_frozen(self) -> bool:
+        return self._frozen is not None
+
+    def advance(self, seconds: float) -> None:
+        if self._frozen is not None:
+            self._frozen += seconds
+        else:
+            self._offset += seconds
+
+    def set(self, instant: float, *, freeze: bool = False) -> None:
+        """Jump to ``instant``; time keeps running from there unless ``freeze``."""
+        if freeze:
+            self._frozen = instant
+        else:
+            self._frozen = None
+            self._offset = instant - time.time()
+
+    def reset(self) -> None:
+        self._offset = 0.0
+        self._frozen = None
+
+
+def iso_utc(epoch_seconds: float, *, millis: bool = True) -> str:
+    """``2019-09-11T15:50:10.000Z``: the upstream platform's timestamp shape, milliseconds and ``Z``."""
+    moment = datetime.fromtimestamp(epoch_seconds, UTC)
+    if not millis:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -1,0 +1,129 @@
+"""SIP accounts of one tenant: unique usernames, generated passwords, ids never reused."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from mock_server.clock import iso_utc
+from mock_server.errors import SipAccountAlreadyExists, SipAccountNotFound
+
+
+@dataclass(frozen=True)
+class SipAccount:
+    id: str
+    username: str
+    password: str
+    name: str
+    internal_caller_id_number: str
+    external_caller_id_number: str
+    mwi_account: str
+    created_at: float
+    updated_at: float
+    registered: bool = False
+    contact: str = ""
+
+    def to_api(self) -> dict[str, Any]:
+        """KPN's ``SIPAccountObject``: the flat create/update fields mapped onto its nested groups."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "sip": {"username": self.username, "password": self.password},
+            # The upstream platform shows the account name as both caller-id names.
+            "callerid": {
+                "internal_name": self.name,
+                "internal_number": self.internal_caller_id_number,
+                "external_name": self.name,
+                "external_number": self.external_caller_id_number,
+            },
+            "voicemail": {"mwi_account": self.mwi_account},
+            "created_at": iso_utc(self.created_at),
+            "updated_at": iso_utc(self.updated_at),
+        }
+
+    def to_status(self, domain: str) -> dict[str, Any]:
+        body = self.to_api()
+        body["uri"] = f"sip:{self.username}@{domain}"
+        body["status"] = "Registered" if self.registered else "Not registered"
+        return body
+
+
+def generate_password() -> str:
+    # 24 URL-safe characters, 144 bits: strong, and safe to paste into a SIP client's settings.
+    return secrets.token_urlsafe(18)
+
+
+class SipAccountStore:
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
+        self._accounts: dict[str, SipAccount] = {}
+        self._by_username: dict[str, str] = {}
+        self.next_id = 1
+
+    def list(self) -> list[SipAccount]:
+        return list(self._accounts.values())
+
+    def get(self, account_id: str) -> SipAccount:
+        account = self._accounts.get(account_id)
+        if account is None:
+            raise SipAccountNotFound(info=f"id={account_id!r}")
+        return account
+
+    def create(self, username: str, fields: Mapping[str, str]) -> SipAccount:
+        if username in self._by_username:
+            raise SipAccountAlreadyExists(
+                info=f"username={username!r} is taken by SIP account {self._by_username[username]}"
+            )
+        now = self._now()
+        account = SipAccount(
+            id=str(self.next_id),
+            username=username,
+            password=generate_password(),
+            name=fields.get("name", ""),
+            internal_caller_id_number=fields.get("internal_caller_id_number", ""),
+            external_caller_id_number=fields.get("external_caller_id_number", ""),
+            mwi_account=fields.get("mwi_account", ""),
+            created_at=now,
+            updated_at=now,
+        )
+        self.next_id += 1
+        self._store(account)
+        return account
+
+    def update(self, account_id: str, fields: Mapping[str, str]) -> SipAccount:
+        current = self.get(account_id)
+        account = replace(
+            current,
+            name=fields.get("name", current.name),
+            internal_caller_id_number=fields.get("internal_caller_id_number", current.internal_caller_id_number),
+            external_caller_id_number=fields.get("external_caller_id_number", current.external_caller_id_number),
+            mwi_account=fields.get("mwi_account", current.mwi_account),
+            updated_at=self._now(),
+        )
+        self._accounts[account_id] = account
+        return account
+
+    def delete(self, account_id: str) -> SipAccount:
+        account = self.get(account_id)
+        del self._accounts[account_id]
+        del self._by_username[account.username]
+        return account
+
+    def set_registration(self, account_id: str, registered: bool, contact: str = "") -> SipAccount:
+        account = replace(self.get(account_id), registered=registered, contact=contact if registered else "")
+        self._accounts[account_id] = account
+        return account
+
+    def restore(self, account: SipAccount) -> None:
+        """Put back an account exactly as given (seed and snapshot loading)."""
+        if account.username in self._by_username:
+            raise SipAccountAlreadyExists(info=f"username={account.username!r} appears twice")
+        self._store(account)
+        if account.id.isdigit():
+            self.next_id = max(self.next_id, int(account.id) + 1)
+
+    def _store(self, account: SipAccount) -> None:
+        self._accounts[account.id] = account
+        self._by_username[account.username] = account.id

@@ -1,0 +1,127 @@
+"""Errors in the API's own shape.
+
+Every 4xx/5xx the emulated API sends is KPN's ``ErrorResponse``: ``{transactionId, status, name, message, info}``,
+all strings. Domain code raises an :class:`ApiError` subclass; the one function :func:`error_body` renders it, and both
+the app's exception handlers and the refusing middleware call it, so no handler writes an error dict by hand.
+
+The token endpoint speaks OAuth (RFC 6749 section 5.2) instead: :class:`OAuthError` and :func:`oauth_error_body`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+class ApiError(Exception):
+    """Base of every error the emulated API answers with ``ErrorResponse``."""
+
+    status: ClassVar[int] = 500
+    name: ClassVar[str] = "InternalServerError"
+    message: ClassVar[str] = "The emulator failed to handle this request."
+
+    def __init__(self, message: str | None = None, info: str = "", headers: Mapping[str, str] | None = None):
+        self.detail = message or self.message
+        self.info = info
+        self.headers = dict(headers or {})
+        super().__init__(self.detail)
+
+
+class InvalidRequest(ApiError):
+    status, name, message = 400, "InvalidRequest", "The request does not match the API contract."
+
+
+class MalformedBody(ApiError):
+    status, name, message = 400, "MalformedBody", "The request body could not be parsed."
+
+
+class MissingToken(ApiError):
+    status, name = 401, "MissingToken"
+    message = "No access token: send 'Authorization: Bearer <token>' from POST /oauth/client_credential/accesstoken."
+
+
+class InvalidToken(ApiError):
+    status, name, message = 401, "InvalidToken", "The access token is unknown, malformed or expired."
+
+
+class Forbidden(ApiError):
+    status, name, message = 403, "Forbidden", "This client may not call this operation."
+
+
+class NotFound(ApiError):
+    status, name, message = 404, "NotFound", "No such resource or path."
+
+
+class SipAccountNotFound(NotFound):
+    name, message = "SipAccountNotFound", "No SIP account with this id exists for your client."
+
+
+class ExternalScriptNotFound(NotFound):
+    name, message = "ExternalScriptNotFound", "No external script with this id exists for your client."
+
+
+class MethodNotAllowed(ApiError):
+    status, name, message = 405, "MethodNotAllowed", "This method is not allowed on this path."
+
+
+class Conflict(ApiError):
+    status, name, message = 409, "Conflict", "The request conflicts with the current state."
+
+
+class SipAccountAlreadyExists(Conflict):
+    name, message = "SipAccountAlreadyExists", "A SIP account with this username already exists."
+
+
+class ExternalScriptAlreadyExists(Conflict):
+    name = "ExternalScriptAlreadyExists"
+    message = (
+        "Only one external script is allowed per domain: update the existing one with "
+        "PUT /externalscripts/{id} instead."
+    )
+
+
+class PayloadTooLarge(ApiError):
+    status, name, message = 413, "PayloadTooLarge", "The request body is too large."
+
+
+class UnsupportedMediaType(ApiError):
+    status, name = 415, "UnsupportedMediaType"
+    message = "Send the body as application/x-www-form-urlencoded or application/json."
+
+
+class QuotaExceeded(ApiError):
+    status, name, message = 429, "QuotaExceeded", "The quota of API calls for this window is used up."
+
+
+class SpikeArrest(ApiError):
+    status, name, message = 429, "SpikeArrestViolation", "Too many calls in this second."
+
+
+def error_body(status: int, name: str, message: str, info: str, transaction_id: str) -> dict[str, str]:
+    """The one place an ``ErrorResponse`` body is built."""
+    return {
+        "transactionId": transaction_id,
+        "status": str(status),
+        "name": name,
+        "message": message,
+        "info": info,
+    }
+
+
+def api_error_body(error: ApiError, transaction_id: str) -> dict[str, str]:
+    return error_body(error.status, error.name, error.detail, error.info, transaction_id)
+
+
+class OAuthError(Exception):
+    """An RFC 6749 section 5.2 error of the token endpoint."""
+
+    def __init__(self, status: int, error: str, description: str, headers: Mapping[str, str] | None = None):
+        self.status = status
+        self.error = error
+        self.description = description
+        self.headers = dict(headers or {})
+        super().__init__(description)
+
+
+def oauth_error_body(error: OAuthError) -> dict[str, Any]:
+    return {"error": error.error, "error_description": error.description}

@@ -1,0 +1,104 @@
+"""Reading requests and writing answers: body limits, form and JSON parsing, contract checks, JSON bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Scope
+
+from mock_server.errors import (
+    ApiError,
+    MalformedBody,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    api_error_body,
+)
+from mock_server.spec import BODY_TYPES, Operation
+
+MAX_BODY_BYTES = 64 * 1024
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+
+
+class JSONResponse(Response):
+    media_type = JSON
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def transaction_id(scope: Scope) -> str:
+    return str(scope.get("apidaze.transaction_id", ""))
+
+
+def error_response(error: ApiError, scope: Scope) -> JSONResponse:
+    return JSONResponse(api_error_body(error, transaction_id(scope)), error.status, headers=error.headers)
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The whole body, refusing with 413 as soon as it passes ``limit`` (the declared length is checked first)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(info=f"Content-Length {declared} is over the limit of {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(info=f"the body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_form(raw: bytes) -> dict[str, str]:
+    """``application/x-www-form-urlencoded`` as a flat dict; a repeated field is an error, not a silent pick."""
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw), errors="strict")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedBody(info=f"form body: {exc}") from None
+    fields: dict[str, str] = {}
+    for key, value in pairs:
+        if key in fields:
+            raise MalformedBody(f"Field {key!r} is given more than once.", info=f"body.{key}: repeated")
+        fields[key] = value
+    return fields
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedBody(info=f"JSON body: {exc}") from None
+    if not isinstance(value, dict):
+        raise MalformedBody("The JSON body must be an object.", info=f"JSON body is a {type(value).__name__}")
+    return value
+
+
+async def body_fields(request: Request, operation: Operation) -> dict[str, Any]:
+    """The request body of ``operation``, parsed and checked against the contract."""
+    raw = await read_body(request)
+    kind = media_type(request)
+    if not kind and not raw:
+        kind = next(iter(operation.body))
+    if kind not in operation.body:
+        raise UnsupportedMediaType(info=f"Content-Type {kind or '(none)'!r}; use {' or '.join(BODY_TYPES)}")
+    if not raw:
+        fields: dict[str, Any] = {}
+    else:
+        fields = parse_json_object(raw) if kind == JSON else parse_form(raw)
+    operation.body[kind].check(fields)
+    return fields
+
+
+def query_fields(request: Request, operation: Operation) -> dict[str, str]:
+    params = dict(request.query_params)
+    operation.check_query(params)
+    return params

@@ -1,0 +1,55 @@
+"""Bearer tokens on the API: the caller's client id into ``scope["apidaze.client_id"]``, or 401."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server.domain.tokens import TokenStore
+from mock_server.errors import ApiError, InvalidToken, MissingToken
+from mock_server.http import error_response
+
+# KPN's pages say "Bearer"; Apigee Edge classically says "BearerToken", and some clients send that. Take both.
+_SCHEMES = (b"bearer", b"bearertoken")
+_REALM = 'Bearer realm="apidaze"'
+
+
+class AuthMiddleware:
+    def __init__(self, app: ASGIApp, tokens: TokenStore, protected_prefix: str) -> None:
+        self.app = app
+        self.tokens = tokens
+        self.prefix = protected_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        try:
+            scope["apidaze.client_id"] = self._client_id(scope)
+        except ApiError as error:
+            await error_response(error, scope)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _client_id(self, scope: Scope) -> str:
+        header = next((value for name, value in scope["headers"] if name == b"authorization"), None)
+        if header is None:
+            raise MissingToken(info="Authorization header missing", headers={"WWW-Authenticate": _REALM})
+        scheme, _, credentials = header.strip().partition(b" ")
+        credentials = credentials.strip()
+        if scheme.lower() not in _SCHEMES or not credentials:
+            raise InvalidToken(
+                "The Authorization header must be 'Bearer <access_token>'.",
+                info="malformed Authorization header",
+                headers={"WWW-Authenticate": _challenge("invalid_request", "malformed Authorization header")},
+            )
+        token = self.tokens.lookup(credentials.decode("latin-1"))
+        if token is None:
+            raise InvalidToken(
+                info="Get a new token from POST /oauth/client_credential/accesstoken.",
+                headers={"WWW-Authenticate": _challenge("invalid_token", "unknown or expired token")},
+            )
+        return token.client_id
+
+
+def _challenge(error: str, description: str) -> str:
+    return f'{_REALM}, error="{error}", error_description="{description}"'

@@ -1,0 +1,76 @@
+"""KPN's standard response headers on every answer, CORS preflights, and a transaction id per request.
+
+It is the outermost layer of the emulated chain, so it also turns an unexpected exception into a 500 in the API's
+own shape (with the same headers) rather than a bare text page.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.errors import ApiError
+from mock_server.http import error_response
+
+log = logging.getLogger("apidaze_mock")
+
+API_VERSION = "v1.1.1"
+ALLOWED_METHODS = "GET, PUT, POST, DELETE, OPTIONS"
+ALLOWED_HEADERS = "Authorization, Content-Type, Accept, api-version"
+PREFLIGHT_MAX_AGE = "3600"
+
+STATIC_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"api-version", API_VERSION.encode()),
+    (b"sunset", b"n/a"),
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains; preload"),
+    (b"access-control-allow-credentials", b"true"),
+    (b"access-control-allow-headers", ALLOWED_HEADERS.encode()),
+    (b"access-control-allow-methods", ALLOWED_METHODS.encode()),
+    (b"access-control-max-age", PREFLIGHT_MAX_AGE.encode()),
+]
+
+
+class HeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope["apidaze.transaction_id"] = uuid.uuid4().hex
+        origin = b""
+        preflight = False
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value
+            elif name == b"access-control-request-method":
+                preflight = True
+        # Echo the caller's origin (a browser ignores credentials with "*"); any origin may call the emulator.
+        cors = [(b"access-control-allow-origin", origin or b"*")]
+        if origin:
+            cors.append((b"vary", b"Origin"))
+
+        if preflight and scope["method"] == "OPTIONS":
+            await send({"type": "http.response.start", "status": 204, "headers": STATIC_HEADERS + cors})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", ()), *STATIC_HEADERS, *cors]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            await error_response(ApiError(info="see the emulator's log"), scope)(scope, receive, send_with_headers)

@@ -1,0 +1,64 @@
+"""Counts each authenticated API call against its client's quota: five ``quota-*`` headers, or 429."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.clock import Clock, iso_utc
+from mock_server.domain.clients import ClientRegistry, QuotaPolicy
+from mock_server.domain.quota import QuotaBook, QuotaState
+from mock_server.errors import QuotaExceeded, SpikeArrest
+from mock_server.http import error_response
+
+
+def quota_headers(state: QuotaState) -> list[tuple[bytes, bytes]]:
+    policy = state.policy
+    reset = iso_utc(state.reset_at, millis=False)
+    return [
+        (b"quota-interval", str(policy.interval).encode()),
+        (b"quota-time-unit", policy.time_unit.encode()),
+        (b"quota-limit", str(policy.limit).encode()),
+        (b"quota-used", str(state.used).encode()),
+        (b"quota-reset-UTC", reset.encode()),
+    ]
+
+
+class QuotaMiddleware:
+    def __init__(self, app: ASGIApp, clients: ClientRegistry, book: QuotaBook, clock: Clock) -> None:
+        self.app = app
+        self.clients = clients
+        self.book = book
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client_id = scope.get("apidaze.client_id")
+        if scope["type"] != "http" or client_id is None:
+            await self.app(scope, receive, send)
+            return
+        client = self.clients.get(client_id)
+        policy = client.quota if client is not None else QuotaPolicy()
+        state = self.book.hit(client_id, policy, self.clock.now())
+        headers = quota_headers(state)
+
+        if not state.allowed:
+            error_type = SpikeArrest if state.spike else QuotaExceeded
+            limit = (
+                f"{policy.spike_per_second} calls per second"
+                if state.spike
+                else (f"{policy.limit} calls per {policy.interval} {policy.time_unit}(s)")
+            )
+            error = error_type(
+                info=f"limit {limit}; retry after {state.retry_after} s",
+                headers={"Retry-After": str(state.retry_after)},
+            )
+            response = error_response(error, scope)
+            response.raw_headers.extend(headers)
+            await response(scope, receive, send)
+            return
+
+        async def send_with_quota(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with_quota)

@@ -1,0 +1,48 @@
+"""``/sipaccounts``: SIP Account List, Create, Read, Update, Delete and Status."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mock_server.http import JSONResponse, body_fields
+from mock_server.routes.context import API_PREFIX, RouteContext
+from mock_server.spec import operations
+
+
+def routes(context: RouteContext) -> list[Route]:
+    ops = operations()
+    create_op, update_op, item_op = ops["createSipAccount"], ops["updateSipAccount"], ops["getSipAccount"]
+
+    async def collection(request: Request) -> Response:
+        store = context.tenant(request).sip_accounts
+        if request.method == "POST":
+            fields = await body_fields(request, create_op)
+            account = store.create(fields["username"], fields)
+            return JSONResponse([account.to_api()], 201)
+        return JSONResponse([account.to_api() for account in store.list()])
+
+    async def item(request: Request) -> Response:
+        account_id = request.path_params["id"]
+        item_op.check_path(request.path_params)
+        store = context.tenant(request).sip_accounts
+        if request.method == "PUT":
+            fields = await body_fields(request, update_op)
+            return JSONResponse([store.update(account_id, fields).to_api()])
+        if request.method == "DELETE":
+            return JSONResponse([store.delete(account_id).to_api()])
+        return JSONResponse([store.get(account_id).to_api()])
+
+    async def status(request: Request) -> Response:
+        item_op.check_path(request.path_params)
+        account = context.tenant(request).sip_accounts.get(request.path_params["id"])
+        return JSONResponse([account.to_status(context.domain(request))])
+
+    base = f"{API_PREFIX}/sipaccounts"
+    # One Route per path, so a 405 lists every allowed method in its Allow header.
+    return [
+        Route(base, collection, methods=["GET", "POST"]),
+        Route(base + "/{id}", item, methods=["GET", "PUT", "DELETE"]),
+        Route(base + "/{id}/status", status, methods=["GET"]),
+    ]

@@ -1,0 +1,42 @@
+"""Everything the emulator holds, in one object: what the API serves and the control plane drives."""
+
+from __future__ import annotations
+
+from mock_server.clock import Clock
+from mock_server.domain.clients import ClientRegistry
+from mock_server.domain.quota import QuotaBook
+from mock_server.domain.tenants import Backends
+from mock_server.domain.tokens import TokenStore
+from mock_server.fixtures import Fixtures
+
+
+class EmulatorState:
+    """Clients, tokens, per-tenant stores and quota counters, all on one clock, seeded from fixtures."""
+
+    def __init__(self, fixtures: Fixtures, clock: Clock | None = None) -> None:
+        self.fixtures = fixtures
+        self.clock = clock or Clock()
+        self.clients = ClientRegistry()
+        self.tokens = TokenStore(self.clock.now, fixtures.token_lifetime_seconds)
+        self.backends = Backends(self.clock.now)
+        self.quotas = QuotaBook()
+        self.reset()
+
+    def reset(self, client_id: str | None = None) -> None:
+        """Everything back to the fixtures; with ``client_id``, that client only."""
+        seeds = [seed for seed in self.fixtures.clients if client_id in (None, seed.client.client_id)]
+        if client_id is None:
+            self.clients.clear()
+            self.tokens.clear()
+        else:
+            self.clients.remove(client_id)
+            self.tokens.revoke_client(client_id)
+        self.backends.reset(client_id)
+        self.quotas.reset(client_id)
+        for seed in seeds:
+            self.clients.add(seed.client)
+            tenant = self.backends[seed.client.client_id]
+            for account in seed.sip_accounts:
+                tenant.sip_accounts.create(account["username"], account)
+            if seed.external_script is not None:
+                tenant.external_scripts.create(seed.external_script["url"], seed.external_script.get("name", ""))
