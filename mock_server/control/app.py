@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_server import __version__
-from mock_server.control import clock
+from mock_server.control import clock, registrations
 from mock_server.errors import ApiError, MethodNotAllowed, NotFound
 from mock_server.http import JSONResponse, body_fields, error_response
 from mock_server.spec import ADMIN_SPEC, operations
@@ -30,7 +30,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_control_app(state: EmulatorState) -> Starlette:
-    """``/__admin``: health, reset and clock, over the emulator's own state."""
+    """``/__admin``: health, reset, clock and SIP registrations, over the emulator's own state."""
     reset_op = operations(ADMIN_SPEC)["adminReset"]
 
     async def health(request: Request) -> Response:
@@ -46,6 +46,7 @@ def create_control_app(state: EmulatorState) -> Starlette:
             Route("/__admin/health", health, methods=["GET"]),
             Route("/__admin/reset", reset, methods=["POST"]),
             *clock.routes(state.clock),
+            *registrations.routes(state.backends),
         ],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
