@@ -1,7 +1,8 @@
 """``create_app``: the emulated API's request chain and route table, assembled in one place.
 
 A request flows one way: headers, journal, auth, quota, faults, route, domain store. The control plane under
-``/__admin`` sits beside that chain, not in it, so no auth, quota, faults or journal apply to it.
+``/__admin`` sits beside that chain, not in it, so no auth, quota, faults or journal apply to it; so do the
+interactive docs (``/docs``, ``/openapi.yaml``, ``/openapi.json``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
+from mock_server.docs_ui import create_docs_app, is_docs_path
 from mock_server.errors import ApiError, MethodNotAllowed, NotFound, OAuthError, oauth_error_body
 from mock_server.fixtures import Fixtures, load_fixtures
 from mock_server.http import JSONResponse, error_response
@@ -59,9 +61,10 @@ class Emulator:
     plane and the pytest fixture drive.
     """
 
-    def __init__(self, state: EmulatorState, *, admin: bool = True) -> None:
+    def __init__(self, state: EmulatorState, *, admin: bool = True, docs: bool = True) -> None:
         self.state = state
         self.control: ASGIApp | None = create_control_app(state) if admin else None
+        self.docs: ASGIApp | None = create_docs_app() if docs else None
 
         context = RouteContext(state.backends, state.clients)
         router = Router(
@@ -83,15 +86,20 @@ class Emulator:
         scope["app"] = self
         if self.control is not None and scope["type"] == "http" and scope["path"].startswith(ADMIN_PREFIX):
             await self.control(scope, receive, send)
+        elif self.docs is not None and scope["type"] == "http" and is_docs_path(scope["path"]):
+            await self.docs(scope, receive, send)
         else:
             await self.api(scope, receive, send)
 
 
-def create_app(fixtures: Fixtures | Path | None = None, *, clock: Clock | None = None, admin: bool = True) -> Emulator:
+def create_app(
+    fixtures: Fixtures | Path | None = None, *, clock: Clock | None = None, admin: bool = True, docs: bool = True
+) -> Emulator:
     """Build the emulator from a seed file (the default fixtures when none is given).
 
-    ``admin=False`` leaves out the control plane under ``/__admin``.
+    ``admin=False`` leaves out the control plane under ``/__admin``; ``docs=False`` leaves out Swagger UI at
+    ``/docs`` and the contract at ``/openapi.yaml`` and ``/openapi.json``.
     """
     if not isinstance(fixtures, Fixtures):
         fixtures = load_fixtures(fixtures)
-    return Emulator(EmulatorState(fixtures, clock), admin=admin)
+    return Emulator(EmulatorState(fixtures, clock), admin=admin, docs=docs)
