@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from mock_server.app import create_app
 from tests.serving import serve
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 # Flags this closed network needs: without the background-networking ones Chromium keeps dialling Google's hosts.
@@ -49,13 +48,13 @@ def find_chromium() -> str | None:
 
 
 @pytest.fixture
-def page(tmp_path: Path) -> Iterator[sync_api.Page]:
+def page(tmp_path: Path) -> Iterator[Page]:
     chromium = find_chromium()
     if chromium is None and os.environ.get("APIDAZE_REQUIRE_BROWSER"):
         pytest.fail("APIDAZE_REQUIRE_BROWSER is set but no Chromium was found")
     if chromium is None:
         pytest.skip("no Chromium at /usr/bin/chromium or on PATH (apt-get install chromium; .ci/run does)")
-    with sync_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"),
             executable_path=chromium,
@@ -70,7 +69,7 @@ def page(tmp_path: Path) -> Iterator[sync_api.Page]:
             context.close()
 
 
-def execute(operation: sync_api.Locator) -> sync_api.Locator:
+def execute(operation: Locator) -> Locator:
     """Press Execute and return the live response row."""
     operation.locator("button.execute").click()
     response = operation.locator(".live-responses-table tbody .response").first
@@ -78,8 +77,7 @@ def execute(operation: sync_api.Locator) -> sync_api.Locator:
     return response
 
 
-def test_authorize_then_create_and_list_sip_accounts(page: sync_api.Page) -> None:
-    expect = sync_api.expect
+def test_authorize_then_create_and_list_sip_accounts(page: Page) -> None:
     with serve(create_app()) as base:
         page.goto(f"{base}/docs")
         expect(page.locator(".swagger-ui .info .title")).to_contain_text("APIdaze")
