@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Router
+from starlette.routing import BaseRoute, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.clock import Clock
@@ -61,16 +62,15 @@ class Emulator:
 
     def __init__(self, state: EmulatorState, *, admin: bool = True) -> None:
         self.state = state
-        self.control: ASGIApp | None = create_control_app(state) if admin else None
+        self.control: Starlette | None = create_control_app(state) if admin else None
 
         context = RouteContext(state.backends, state.clients)
-        router = Router(
-            routes=[
-                *oauth.routes(state.clients, state.tokens),
-                *sip_accounts.routes(context),
-                *external_scripts.routes(context),
-            ]
-        )
+        self.api_routes: list[BaseRoute] = [
+            *oauth.routes(state.clients, state.tokens),
+            *sip_accounts.routes(context),
+            *external_scripts.routes(context),
+        ]
+        router = Router(routes=self.api_routes)
         chain: ASGIApp = ExceptionMiddleware(
             router, handlers={ApiError: _api_error, OAuthError: _oauth_error, HTTPException: _http_error}
         )

@@ -23,14 +23,18 @@ class EmulatorState:
         self.reset()
 
     def reset(self, client_id: str | None = None) -> None:
-        """Everything back to the fixtures; with ``client_id``, that client only."""
+        """Everything back to the fixtures; with ``client_id``, that client only.
+
+        Tokens of clients the fixtures define stay valid, so a client under test need not log in again after
+        each reset; clients that only existed at run time are dropped with their tokens.
+        """
         seeds = [seed for seed in self.fixtures.clients if client_id in (None, seed.client.client_id)]
-        if client_id is None:
-            self.clients.clear()
-            self.tokens.clear()
-        else:
-            self.clients.remove(client_id)
-            self.tokens.revoke_client(client_id)
+        seeded = {seed.client.client_id for seed in self.fixtures.clients}
+        for client in self.clients.all():
+            if client_id in (None, client.client_id):
+                self.clients.remove(client.client_id)
+                if client.client_id not in seeded:
+                    self.tokens.revoke_client(client.client_id)
         self.backends.reset(client_id)
         self.quotas.reset(client_id)
         for seed in seeds:
