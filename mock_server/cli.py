@@ -46,9 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"apidaze-mock {__version__} on {base}")
     print(f"  token:   POST {base}{TOKEN_PATH}?grant_type=client_credentials")
     print(f"  API:     {base}{API_PREFIX}")
-    for seed in fixtures.clients[:3]:
-        # Demo credentials of the local fixtures only; real secrets never come through here.
-        print(f"  client:  {seed.client.client_id} / {seed.client.client_secret}")
+    for seed in fixtures.clients:
+        # Only the built-in demo seed's secrets are shown: a user's seed file may hold secrets worth keeping.
+        secret = seed.client.client_secret if args.fixtures is None else "(secret in your fixtures file)"
+        print(f"  client:  {seed.client.client_id} / {secret}")
     sys.stdout.flush()
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0

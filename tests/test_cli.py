@@ -103,3 +103,22 @@ def test_bad_fixtures_stop_the_emulator_with_a_message(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "client_secret" in result.stderr
     assert "seed.yaml" in result.stderr
+
+
+def test_banner_hides_secrets_of_a_users_seed_file(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("clients:\n  - {client_id: mine, client_secret: s3cr3t-value}\n", encoding="utf-8")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "--port", str(port), "--fixtures", str(seed)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = "".join(process.stdout.readline() for _ in range(4))
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert "mine" in banner
+    assert "s3cr3t-value" not in banner
