@@ -49,3 +49,11 @@ def test_token_endpoint_needs_no_bearer_token(api: Api) -> None:
         data={"client_id": "beta", "client_secret": "beta-secret"},
     )
     assert response.status_code == 200
+
+
+def test_token_expiry_through_the_control_plane_clock(api: Api) -> None:
+    headers = api.auth("alpha")
+    assert api.http.post("/__admin/clock", json={"advance_seconds": 3599}).status_code == 200
+    response = api.http.get(API_PREFIX + "/sipaccounts", headers=headers)
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
