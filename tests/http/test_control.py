@@ -16,7 +16,7 @@ def test_health(api: Api) -> None:
 
 def test_clock_can_be_read_moved_frozen_and_released(api: Api, clock: Clock) -> None:
     assert api.http.get("/__admin/clock").json()["mode"] == "frozen"
-    moved = api.http.post("/__admin/clock", json={"advance_seconds": 60}).json()
+    moved = api.http.post("/__admin/clock", json={"advance_seconds": 60, "freeze": True}).json()
     assert moved["epoch"] == START + 60
     jumped = api.http.post("/__admin/clock", json={"now": "2030-01-01T00:00:00Z"}).json()
     assert jumped["mode"] == "shifted"
@@ -70,3 +70,9 @@ def test_reset_of_an_unknown_field_is_400(api: Api) -> None:
     response = api.http.post("/__admin/reset", json={"client": "alpha"})
     assert response.status_code == 400
     assert "client" in response.json()["message"]
+
+
+def test_lower_case_rfc_3339_instants_are_understood(api: Api) -> None:
+    response = api.http.post("/__admin/clock", json={"now": "2030-01-01t00:00:00z", "freeze": True})
+    assert response.status_code == 200
+    assert response.json()["epoch"] == 1893456000.0
