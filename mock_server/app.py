@@ -18,9 +18,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
-from mock_server.errors import ApiError, MethodNotAllowed, NotFound, OAuthError, oauth_error_body
+from mock_server.errors import ApiError, OAuthError, oauth_error_body
 from mock_server.fixtures import Fixtures, load_fixtures
-from mock_server.http import JSONResponse, error_response
+from mock_server.http import JSONResponse, api_error_handler, http_exception_handler
 from mock_server.middleware.auth import AuthMiddleware
 from mock_server.middleware.headers import HeadersMiddleware
 from mock_server.middleware.quota import QuotaMiddleware
@@ -31,26 +31,9 @@ from mock_server.state import EmulatorState
 ADMIN_PREFIX = "/__admin"
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(exc, request.scope)
-
-
 async def _oauth_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OAuthError)
     return JSONResponse(oauth_error_body(exc), exc.status, headers=exc.headers)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 405:
-        error: ApiError = MethodNotAllowed(
-            info=f"{request.method} {request.url.path}; allowed: {(exc.headers or {}).get('Allow', '')}",
-            headers=exc.headers,
-        )
-    else:
-        error = NotFound(info=f"no route for {request.method} {request.url.path}", headers=exc.headers)
-    return error_response(error, request.scope)
 
 
 class Emulator:
@@ -72,7 +55,8 @@ class Emulator:
         ]
         router = Router(routes=self.api_routes)
         chain: ASGIApp = ExceptionMiddleware(
-            router, handlers={ApiError: _api_error, OAuthError: _oauth_error, HTTPException: _http_error}
+            router,
+            handlers={ApiError: api_error_handler, OAuthError: _oauth_error, HTTPException: http_exception_handler},
         )
         chain = QuotaMiddleware(chain, state.clients, state.quotas, state.clock)
         chain = AuthMiddleware(chain, state.tokens, API_PREFIX)
