@@ -6,6 +6,7 @@ A request flows one way: headers, journal, auth, quota, faults, route, domain st
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -26,6 +27,7 @@ from mock_server.middleware.headers import HeadersMiddleware
 from mock_server.middleware.quota import QuotaMiddleware
 from mock_server.routes import external_scripts, oauth, sip_accounts
 from mock_server.routes.context import API_PREFIX, RouteContext
+from mock_server.scripts.fetch import FetchPolicy
 from mock_server.state import EmulatorState
 
 ADMIN_PREFIX = "/__admin"
@@ -51,7 +53,7 @@ class Emulator:
         self.api_routes: list[BaseRoute] = [
             *oauth.routes(state.clients, state.tokens),
             *sip_accounts.routes(context),
-            *external_scripts.routes(context),
+            *external_scripts.routes(context, state.script_policy),
         ]
         router = Router(routes=self.api_routes)
         chain: ASGIApp = ExceptionMiddleware(
@@ -71,11 +73,18 @@ class Emulator:
             await self.api(scope, receive, send)
 
 
-def create_app(fixtures: Fixtures | Path | None = None, *, clock: Clock | None = None, admin: bool = True) -> Emulator:
+def create_app(
+    fixtures: Fixtures | Path | None = None,
+    *,
+    clock: Clock | None = None,
+    admin: bool = True,
+    script_hosts: Iterable[str] | None = None,
+) -> Emulator:
     """Build the emulator from a seed file (the default fixtures when none is given).
 
-    ``admin=False`` leaves out the control plane under ``/__admin``.
+    ``admin=False`` leaves out the control plane under ``/__admin``. ``script_hosts`` are the hosts the script
+    test endpoint and the call simulator may fetch from (loopback when none are given; ``*`` for any).
     """
     if not isinstance(fixtures, Fixtures):
         fixtures = load_fixtures(fixtures)
-    return Emulator(EmulatorState(fixtures, clock), admin=admin)
+    return Emulator(EmulatorState(fixtures, clock, FetchPolicy.from_hosts(script_hosts)), admin=admin)

@@ -8,13 +8,18 @@ from mock_server.domain.quota import QuotaBook
 from mock_server.domain.tenants import Backends
 from mock_server.domain.tokens import TokenStore
 from mock_server.fixtures import Fixtures
+from mock_server.scripts.fetch import FetchPolicy
 
 
 class EmulatorState:
     """Clients, tokens, per-tenant stores and quota counters, all on one clock, seeded from fixtures."""
 
-    def __init__(self, fixtures: Fixtures, clock: Clock | None = None) -> None:
+    def __init__(
+        self, fixtures: Fixtures, clock: Clock | None = None, script_policy: FetchPolicy | None = None
+    ) -> None:
         self.fixtures = fixtures
+        # Where the test endpoint and the call simulator may fetch scripts from: configuration, never reset.
+        self.script_policy = script_policy or FetchPolicy()
         self.clock = clock or Clock()
         self.clients = ClientRegistry()
         self.tokens = TokenStore(self.clock.now, fixtures.token_lifetime_seconds)

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_server import __version__
-from mock_server.control import clock, registrations
+from mock_server.control import calls, clock, registrations
 from mock_server.errors import ApiError
 from mock_server.http import JSONResponse, api_error_handler, body_fields, http_exception_handler
 from mock_server.spec import ADMIN_SPEC, operations
@@ -34,6 +34,7 @@ def create_control_app(state: EmulatorState) -> Starlette:
             Route("/__admin/reset", reset, methods=["POST"]),
             *clock.routes(state.clock),
             *registrations.routes(state.backends),
+            *calls.routes(state.script_policy),
         ],
         exception_handlers={ApiError: api_error_handler, HTTPException: http_exception_handler},
     )

@@ -88,6 +88,10 @@ class FetchResult:
 Fetch = Callable[[str, Mapping[str, str]], Awaitable[FetchResult]]
 
 
+# The call's own parameters a caller of the test endpoint or the simulator may set; anything else is an extra.
+CALL_FIELDS = ("caller_id_number", "destination_number", "caller_username", "session_id", "uuid")
+
+
 @dataclass(frozen=True)
 class CallParameters:
     """The query parameters APIdaze sends with every script fetch of one call."""
@@ -98,6 +102,12 @@ class CallParameters:
     session_id: str = field(default_factory=lambda: str(uuid4()))
     uuid: str = field(default_factory=lambda: str(uuid4()))
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> CallParameters:
+        """Split a query into the call's own parameters and the extras passed along as they are."""
+        extra = {name: value for name, value in query.items() if name not in CALL_FIELDS}
+        return cls(**{name: query[name] for name in CALL_FIELDS if name in query}, extra=extra)
 
     def for_url(self, url: str, **event: str) -> dict[str, str]:
         """The query of one fetch of ``url``: the call's parameters, then the caller's extras, then the event's."""
