@@ -90,7 +90,10 @@ class ScriptServer:
         return Handler
 
     def start(self) -> ScriptServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="script-server", daemon=True)
+        # A short poll interval makes stop() quick: shutdown() waits for the loop's next look.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="script-server", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -15,7 +15,8 @@ def _load() -> ModuleType:
     name = "apidaze_mock_example_script_server"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, REPO / "examples" / "script_server.py")
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
