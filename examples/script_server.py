@@ -16,6 +16,7 @@ Only the standard library: copy the file and change ``choose``.
 from __future__ import annotations
 
 import argparse
+import mimetypes
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,7 +70,9 @@ class ScriptServer:
         if not file.is_relative_to(self.root) or not file.is_file():
             return 404, {"Content-Type": "text/plain"}, b"no such script\n"
         body = file.read_bytes().replace(WRITTEN_FOR.encode(), self.url.encode())
-        return 200, {"Content-Type": "text/xml; charset=utf-8"}, body
+        # APIdaze wants text/xml; other files keep their own type, so a mistake shows up in the test endpoint.
+        kind = "text/xml" if file.suffix == ".xml" else mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        return 200, {"Content-Type": f"{kind}; charset=utf-8"}, body
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
