@@ -7,8 +7,8 @@ chooses a file from the parameters where a real app would (see ``choose``). Scri
 ``http://127.0.0.1:8081`` keep working on any port: that prefix is replaced with the server's own address.
 
     python examples/script_server.py --port 8081 --root fixtures/scripts
-    apidaze-mock check-script http://127.0.0.1:8081/ivr-menu.xml
-    apidaze-mock call http://127.0.0.1:8081/ivr-menu.xml --dtmf 1
+    apidaze-mock check-script http://127.0.0.1:8081/ivr.xml
+    apidaze-mock call http://127.0.0.1:8081/ivr.xml --dtmf 1
 
 Only the standard library: copy the file and change ``choose``.
 """

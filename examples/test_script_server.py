@@ -22,4 +22,4 @@ def test_serves_scripts_as_text_xml_on_its_own_address(tmp_path: Path) -> None:
 def test_reacts_to_the_dial_outcome() -> None:
     assert choose("/call-forward/after-dial.xml", {"bridge_status": "SUCCESS"}) == "/call-forward/goodbye.xml"
     assert choose("/call-forward/after-dial.xml", {"bridge_status": "BUSY"}) == "/call-forward/voicemail.xml"
-    assert choose("/ivr-menu.xml", {}) == "/ivr-menu.xml"
+    assert choose("/ivr.xml", {}) == "/ivr.xml"

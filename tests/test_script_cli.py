@@ -29,7 +29,7 @@ def test_check_script_file_prints_findings_and_fails(capsys: pytest.CaptureFixtu
 
 
 def test_check_script_clean_file_and_url(capsys: pytest.CaptureFixture[str], server: Any) -> None:
-    assert main(["check-script", str(SCRIPTS / "ivr-menu.xml")]) == 0
+    assert main(["check-script", str(SCRIPTS / "ivr.xml")]) == 0
     url = server.url + "/conference-room.xml"
     assert main(["check-script", url]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == f"{url}: ok"

@@ -32,7 +32,7 @@ def params(url: str, **event: str) -> dict[str, str]:
 
 
 def test_ivr_call_with_dtmf_reaches_the_bind_action(api: Api, server: Any) -> None:
-    menu, sales = server.url + "/ivr-menu.xml", server.url + "/ivr/sales.xml"
+    menu, sales = server.url + "/ivr.xml", server.url + "/ivr/sales.xml"
     server.requests.clear()
     events = call(api, url=menu, dtmf="1", dial=["busy"])
     assert events == [
@@ -61,11 +61,11 @@ def test_ivr_call_with_dtmf_reaches_the_bind_action(api: Api, server: Any) -> No
         },
         {"type": "hung_up", "by": "script"},
     ]
-    assert server.requests == [("/ivr-menu.xml", params(menu)), ("/ivr/sales.xml", params(sales, dialed_digits="1"))]
+    assert server.requests == [("/ivr.xml", params(menu)), ("/ivr/sales.xml", params(sales, dialed_digits="1"))]
 
 
 def test_ivr_repeats_the_menu_for_other_keys_then_gives_up(api: Api, server: Any) -> None:
-    events = call(api, url=server.url + "/ivr-menu.xml", dtmf="7")
+    events = call(api, url=server.url + "/ivr.xml", dtmf="7")
     assert [event["type"] for event in events] == [
         *("fetched", "answered", "spoke", "pressed"),
         *("fetched", "answered", "spoke", "no_input", "spoke", "hung_up"),

@@ -132,6 +132,6 @@ def test_an_unreachable_server_is_an_error_value() -> None:
 
 def test_the_example_server_serves_fixture_scripts_on_its_own_address() -> None:
     with ScriptServer(SCRIPTS) as server:
-        body = fetch(server.url + "/ivr-menu.xml").body.decode()
+        body = fetch(server.url + "/ivr.xml").body.decode()
     assert f'action="{server.url}/ivr/sales.xml"' in body
     assert "127.0.0.1:8081" not in body

@@ -33,7 +33,7 @@ def check_via_endpoint(api: Api, **params: str) -> dict[str, Any]:
 
 
 def test_a_valid_script_answers_its_xml_and_no_findings(api: Api, server: Any) -> None:
-    url = server.url + "/ivr-menu.xml"
+    url = server.url + "/ivr.xml"
     result = check_via_endpoint(api, url=url)
     assert result["url"] == url
     assert result["id"] == ""
