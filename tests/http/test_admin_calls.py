@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
-from tests.script_server import SCRIPTS, ScriptServer
+from tests.script_server import SCRIPTS, ScriptServer, assert_matches_schema
 
 CALLER = {"caller_id_number": "+31612345678", "destination_number": "+31201234567", "caller_username": "alice"}
 IDS = {"session_id": "session-1", "uuid": "call-1"}
@@ -23,6 +23,7 @@ def server() -> Iterator[Any]:
 def call(api: Api, **request: Any) -> list[dict[str, Any]]:
     response = api.http.post("/__admin/calls", json={**CALLER, **IDS, **request})
     assert response.status_code == 200, response.text
+    assert_matches_schema("admin.yaml", "CallTranscript", response.json())
     events: list[dict[str, Any]] = response.json()["events"]
     return events
 

@@ -11,7 +11,7 @@ import pytest
 
 from mock_server.app import create_app
 from tests.conftest import Api, seed_fixtures
-from tests.script_server import SCRIPTS, ScriptServer
+from tests.script_server import SCRIPTS, ScriptServer, assert_matches_schema
 
 KPN_FIELDS = ("id", "name", "url", "created_at", "updated_at")
 
@@ -27,6 +27,7 @@ def server(tmp_path: Path) -> Iterator[Any]:
 def check_via_endpoint(api: Api, **params: str) -> dict[str, Any]:
     response = api.call("GET", "/externalscripts/test", params=params)
     assert response.status_code == 200, response.text
+    assert_matches_schema("apidaze-cpaas.yaml", "ScriptTestResponse", response.json())
     [result] = response.json()
     assert set(result) == {*KPN_FIELDS, "status_code", "content_type", "xml", "findings"}
     return dict(result)
