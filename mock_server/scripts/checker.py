@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mock_server.scripts.grammar import GRAMMAR, ROOT, Element, parents_of
+from mock_server.scripts.grammar import GRAMMAR, ROOT, Element, parents_of, shown
 from mock_server.scripts.xmltree import Finding, Node, parse
 
 
@@ -35,7 +35,7 @@ def _check_text(node: Node, element: Element) -> list[Finding]:
     source = element.text_or
     given_by_attribute = source is not None and source in node.attributes
     if element.text is None:
-        return [Finding(node.line, node.tag, f"takes no text, found {node.text[:40]!r}")] if node.text else []
+        return [Finding(node.line, node.tag, f"takes no text, found {shown(node.text)}")] if node.text else []
     if node.text and given_by_attribute:
         return [Finding(node.line, node.tag, f"give the {source} either as text or as the {source!r} attribute")]
     if node.text:
@@ -51,7 +51,7 @@ def _check_node(node: Node, element: Element) -> list[Finding]:
     for name, value in node.attributes.items():
         if name not in element.attributes:
             known = ", ".join(sorted(element.attributes)) or "none"
-            findings.append(Finding(node.line, node.tag, f"unknown attribute {name!r} (allowed: {known})"))
+            findings.append(Finding(node.line, node.tag, f"unknown attribute {shown(name)} (allowed: {known})"))
         else:
             findings += _check_value(node, f"attribute {name!r}", value, element, name)
     findings += _check_text(node, element)

@@ -18,6 +18,11 @@ DTMF_KEYS = re.compile(r"[0-9*#]+")
 MAX_PATTERN_LENGTH = 200
 
 
+def shown(value: str, limit: int = 60) -> str:
+    """``value`` quoted for a message, cut short: a finding should not repeat a whole hostile document."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
 @dataclass(frozen=True)
 class Kind:
     """A kind of value: a name for messages and a check that answers what is wrong (``None`` when fine)."""
@@ -28,36 +33,36 @@ class Kind:
 
 def _one_of(*choices: str) -> Callable[[str], str | None]:
     def problem(value: str) -> str | None:
-        return None if value in choices else f"{value!r} is not one of {', '.join(choices)}"
+        return None if value in choices else f"{shown(value)} is not one of {', '.join(choices)}"
 
     return problem
 
 
 def _whole_number(value: str) -> str | None:
-    return None if value.isascii() and value.isdigit() else f"{value!r} is not a whole number"
+    return None if value.isascii() and value.isdigit() else f"{shown(value)} is not a whole number"
 
 
 def _absolute_url(value: str) -> str | None:
     parts = urlsplit(value)
     if parts.scheme in ("http", "https") and parts.netloc:
         return None
-    return f"{value!r} is not an absolute http(s) URL (APIdaze fetches it as is)"
+    return f"{shown(value)} is not an absolute http(s) URL (APIdaze fetches it as is)"
 
 
 def _wav(value: str) -> str | None:
     path = urlsplit(value).path
-    return None if path.lower().endswith(".wav") else f"{value!r} is not a .wav file (APIdaze plays WAV only)"
+    return None if path.lower().endswith(".wav") else f"{shown(value)} is not a .wav file (APIdaze plays WAV only)"
 
 
 def _bind_pattern(value: str) -> str | None:
     if not value.startswith("~"):
-        return None if DTMF_KEYS.fullmatch(value) else f"{value!r} is neither DTMF digits nor a '~regex'"
+        return None if DTMF_KEYS.fullmatch(value) else f"{shown(value)} is neither DTMF digits nor a '~regex'"
     if len(value) > MAX_PATTERN_LENGTH:
         return f"the regex is longer than {MAX_PATTERN_LENGTH} characters"
     try:
         re.compile(value[1:])
     except re.error as error:
-        return f"{value!r} is not a valid regex: {error}"
+        return f"{shown(value)} is not a valid regex: {error}"
     return None
 
 

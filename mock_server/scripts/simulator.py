@@ -16,13 +16,17 @@ from typing import Any
 
 from mock_server.scripts.checker import check
 from mock_server.scripts.fetch import CallParameters, Fetch
+from mock_server.scripts.grammar import GRAMMAR
 from mock_server.scripts.xmltree import Node
 
 DIAL_OUTCOMES = {"answered": "SUCCESS", "busy": "BUSY", "no_answer": "NO_ANSWER"}
 DEFAULT_DIAL_OUTCOME = "answered"
 MAX_FETCHES = 10
 MAX_VERBS = 200
-MAX_DTMF = 32  # keys a caller presses in one call; also bounds the work of a script's bind regexes
+# Keys a caller presses in one call, and regex matches tried in one call. A bind such as ~(\d*)*x backtracks
+# exponentially in the input's length: 16 keys keep one match in milliseconds, the budget bounds their number.
+MAX_DTMF = 16
+MAX_REGEX_MATCHES = 500
 
 Event = dict[str, Any]
 
@@ -66,6 +70,7 @@ class _Call:
         self.dials = iter(script.dial)
         self.fetches = 0
         self.verbs = 0
+        self.regex_matches = 0
 
     def record(self, kind: str, **details: Any) -> None:
         self.events.append({"type": kind, **details})
@@ -169,25 +174,28 @@ class _Call:
         for end in range(len(self.dtmf), 0, -1):
             digits = self.dtmf[:end]
             for bind in binds:
-                if _accepts(bind.text, digits):
+                if self.accepts(bind.text, digits):
                     yield digits, bind
 
-    def dial(self, verb: Node) -> _Next | None:
-        outcome = next(self.dials, DEFAULT_DIAL_OUTCOME)
-        status = DIAL_OUTCOMES[outcome]
-        destinations = [{"type": child.tag, "value": child.text} for child in verb.children]
-        self.record("dialed", destinations=destinations, outcome=outcome, bridge_status=status)
-        action = verb.attributes.get("action")
-        return _Next(action, {"bridge_status": status}) if action else None
-
-
-def _accepts(pattern: str, digits: str) -> bool:
-    if pattern.startswith("~"):
+    def accepts(self, pattern: str, digits: str) -> bool:
+        if not pattern.startswith("~"):
+            return pattern == digits
+        self.regex_matches += 1
+        if self.regex_matches > MAX_REGEX_MATCHES:
+            raise self.end("simulator", reason=f"more than {MAX_REGEX_MATCHES} bind regex matches")
         try:
             return re.fullmatch(pattern[1:], digits) is not None
         except re.error:
             return False
-    return pattern == digits
+
+    def dial(self, verb: Node) -> _Next | None:
+        outcome = next(self.dials, DEFAULT_DIAL_OUTCOME)
+        status = DIAL_OUTCOMES[outcome]
+        kinds = GRAMMAR["dial"].children
+        destinations = [{"type": child.tag, "value": child.text} for child in verb.children if child.tag in kinds]
+        self.record("dialed", destinations=destinations, outcome=outcome, bridge_status=status)
+        action = verb.attributes.get("action")
+        return _Next(action, {"bridge_status": status}) if action else None
 
 
 async def simulate(script: CallScript, fetch: Fetch) -> list[Event]:

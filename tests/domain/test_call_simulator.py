@@ -151,7 +151,7 @@ def test_conference_lasts_until_the_caller_leaves() -> None:
 
 def test_a_looping_script_is_cut_off_by_the_fetch_bound() -> None:
     loop = doc(f'<speak>Again<bind action="{BASE}/main.xml">~[0-9]</bind></speak>')
-    events = run(FakeScripts({"/main.xml": loop}), dtmf="1" * 20, max_fetches=5)
+    events = run(FakeScripts({"/main.xml": loop}), dtmf="1" * 16, max_fetches=5)
     assert kinds(events).count("fetched") == 5
     assert events[-1] == {"type": "hung_up", "by": "simulator", "reason": "more than 5 script fetches (a loop?)"}
 
@@ -180,8 +180,15 @@ def test_findings_are_reported_and_the_script_still_runs() -> None:
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [({"dtmf": "12a"}, "dtmf must be"), ({"dtmf": "1" * 33}, "dtmf must be"), ({"dial": ["maybe"]}, "maybe")],
+    [({"dtmf": "12a"}, "dtmf must be"), ({"dtmf": "1" * 17}, "dtmf must be"), ({"dial": ["maybe"]}, "maybe")],
 )
 def test_call_scripts_refuse_bad_inputs(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         CallScript(BASE, **options)
+
+
+def test_bind_regex_matching_is_bounded() -> None:
+    # Ten regex binds no key run matches: each prompt tries 16 runs x 10 binds, then drops one key.
+    prompt = "<speak>Code" + "<bind>~x</bind>" * 10 + "</speak>"
+    events = run(FakeScripts({"/main.xml": doc(prompt * 10)}), dtmf="1" * 16)
+    assert events[-1] == {"type": "hung_up", "by": "simulator", "reason": "more than 500 bind regex matches"}
