@@ -20,6 +20,8 @@ ANY_HOST = "*"
 DEFAULT_TIMEOUT_SECONDS = 5.0
 DEFAULT_MAX_BYTES = 256 * 1024
 MAX_REDIRECTS = 1
+# Identity only: the size cap then counts the bytes that arrive, and no small gzip body can inflate in memory.
+HEADERS = {"Accept": "text/xml", "Accept-Encoding": "identity"}
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ class ScriptFetcher:
                 if refusal is not None:
                     return FetchResult(url, error=refusal)
                 try:
-                    request = client.build_request("GET", url, params=query, headers={"Accept": "text/xml"})
+                    request = client.build_request("GET", url, params=query, headers=HEADERS)
                     response = await client.send(request, stream=True)
                 except httpx.HTTPError as error:
                     return FetchResult(url, error=f"cannot fetch {url}: {error.__class__.__name__}: {error}".strip())
@@ -173,9 +175,12 @@ class ScriptFetcher:
         )
         if declared.isdigit() and int(declared) > limit:
             return too_large
+        encoding = response.headers.get("content-encoding", "identity").lower()
+        if encoding != "identity":
+            return FetchResult(url, response.status_code, error=f"the answer is {encoding}-encoded; send it plain")
         body = bytearray()
         try:
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.aiter_raw():
                 body += chunk
                 if len(body) > limit:
                     return too_large

@@ -101,6 +101,16 @@ def test_a_too_large_answer_without_content_length_is_cut_off_while_streaming() 
     assert result.error == "the answer is larger than 4000 bytes"
 
 
+def test_compressed_answers_are_refused_not_inflated() -> None:
+    def gzipped(request: httpx.Request) -> httpx.Response:
+        assert request.headers["accept-encoding"] == "identity"
+        return httpx.Response(200, headers={"content-encoding": "gzip"}, content=b"\x1f\x8b")
+
+    fetcher = ScriptFetcher(transport=httpx.MockTransport(gzipped))
+    result = asyncio.run(fetcher("http://127.0.0.1/bomb.xml", {}))
+    assert result.error == "the answer is gzip-encoded; send it plain"
+
+
 def test_one_redirect_is_followed_but_not_a_chain_or_a_foreign_host(server: Any) -> None:
     moved = fetch(server.url + "/moved.xml", {"session_id": "s"})
     assert moved.ok
