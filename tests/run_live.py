@@ -34,16 +34,16 @@ def main(command: Sequence[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     if os.environ.get("APIDAZE_BASE_URL"):
-        return subprocess.call(command)  # noqa: S603 (the caller's own command)
+        return subprocess.call(command)
     port = free_port()
-    emulator = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+    emulator = subprocess.Popen(
         [sys.executable, "-m", "mock_server", "--port", str(port), "--log-level", "warning"],
         stdout=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, emulator)
-        return subprocess.call(command, env={**os.environ, "APIDAZE_BASE_URL": url})  # noqa: S603
+        return subprocess.call(command, env={**os.environ, "APIDAZE_BASE_URL": url})
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)

@@ -32,7 +32,7 @@ def emulator_url(tmp_path: Path) -> Iterator[str]:
     """A fresh ``python -m mock_server`` on a free port, as a README reader starts it."""
     port = free_port()
     log = (tmp_path / "emulator.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+    process = subprocess.Popen(
         [sys.executable, "-m", "mock_server", "--port", str(port), "--no-access-log"], stdout=log, stderr=log
     )
     url = f"http://127.0.0.1:{port}"
@@ -74,7 +74,7 @@ def test_runnable_blocks_pass(document: Path, emulator_url: str, tmp_path: Path)
     # The venv's console scripts (apidaze-mock, pytest) first, as after the README's set-up commands.
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     environment = {**os.environ, "APIDAZE_URL": emulator_url, "PATH": path, "HOME": str(tmp_path)}
-    result = subprocess.run(  # noqa: S603 (the README's own blocks)
+    result = subprocess.run(
         [bash, "-c", script(RUNNABLE[document])],
         cwd=ROOT,
         env=environment,
