@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from mock_server.app import create_app
-from tests.serving import serve
+from tests.live_server import serve
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 # Flags this closed network needs: without the background-networking ones Chromium keeps dialling Google's hosts.
