@@ -98,6 +98,13 @@ def test_every_copied_path_exists() -> None:
     assert not missing
 
 
+def test_dockerignore_keeps_local_environments_out_of_the_build_context() -> None:
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    assert {".git", ".venv", ".tox", "reports", "**/__pycache__"} <= ignored
+    copied = {args.split()[0] for name, args in instructions(DOCKERFILE) if name == "COPY" and "--from=" not in args}
+    assert not copied & ignored
+
+
 def test_the_readme_documents_the_images_start_command() -> None:
     documented = {line.strip() for block in fenced_blocks(ROOT / "README.md") for line in block.code.splitlines()}
     assert start_command() in documented
