@@ -23,7 +23,7 @@ from mock_server.control.app import create_control_app
 from mock_server.docs_ui import create_docs_app, is_docs_path
 from mock_server.errors import ApiError, OAuthError, oauth_error_body
 from mock_server.fixtures import Fixtures, load_fixtures
-from mock_server.http import JSONResponse, api_error_handler, http_exception_handler
+from mock_server.http import JSONResponse, api_error_handler, http_exception_handler, internal_error_handler
 from mock_server.middleware.auth import AuthMiddleware
 from mock_server.middleware.headers import HeadersMiddleware
 from mock_server.middleware.quota import QuotaMiddleware
@@ -61,7 +61,13 @@ class Emulator:
         router = Router(routes=self.api_routes)
         chain: ASGIApp = ExceptionMiddleware(
             router,
-            handlers={ApiError: api_error_handler, OAuthError: _oauth_error, HTTPException: http_exception_handler},
+            handlers={
+                ApiError: api_error_handler,
+                OAuthError: _oauth_error,
+                HTTPException: http_exception_handler,
+                # Inside quota, so a 500 still carries the quota headers its call was counted in.
+                Exception: internal_error_handler,
+            },
         )
         chain = QuotaMiddleware(chain, state.clients, state.quotas, state.clock)
         chain = AuthMiddleware(chain, state.tokens, API_PREFIX)
