@@ -17,14 +17,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
+from mock_server.domain.faults import ChaosSpec
+from mock_server.domain.journal import DEFAULT_CAPACITY
 from mock_server.errors import ApiError, MethodNotAllowed, NotFound, OAuthError, oauth_error_body
 from mock_server.fixtures import Fixtures, load_fixtures
 from mock_server.http import JSONResponse, error_response
 from mock_server.middleware.auth import AuthMiddleware
+from mock_server.middleware.faults import FaultsMiddleware
 from mock_server.middleware.headers import HeadersMiddleware
+from mock_server.middleware.journal import JournalMiddleware
 from mock_server.middleware.quota import QuotaMiddleware
 from mock_server.routes import external_scripts, oauth, sip_accounts
 from mock_server.routes.context import API_PREFIX, RouteContext
+from mock_server.routes.oauth import TOKEN_PATH
 from mock_server.state import EmulatorState
 
 ADMIN_PREFIX = "/__admin"
@@ -59,9 +64,9 @@ class Emulator:
     plane and the pytest fixture drive.
     """
 
-    def __init__(self, state: EmulatorState, *, admin: bool = True) -> None:
+    def __init__(self, state: EmulatorState, *, admin: bool = True, admin_token: str | None = None) -> None:
         self.state = state
-        self.control: ASGIApp | None = create_control_app(state) if admin else None
+        self.control: ASGIApp | None = create_control_app(state, admin_token) if admin else None
 
         context = RouteContext(state.backends, state.clients)
         router = Router(
@@ -74,8 +79,10 @@ class Emulator:
         chain: ASGIApp = ExceptionMiddleware(
             router, handlers={ApiError: _api_error, OAuthError: _oauth_error, HTTPException: _http_error}
         )
+        chain = FaultsMiddleware(chain, state.faults)
         chain = QuotaMiddleware(chain, state.clients, state.quotas, state.clock)
         chain = AuthMiddleware(chain, state.tokens, API_PREFIX)
+        chain = JournalMiddleware(chain, state.journal, state.clock, TOKEN_PATH)
         self.api: ASGIApp = HeadersMiddleware(chain)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -87,11 +94,22 @@ class Emulator:
             await self.api(scope, receive, send)
 
 
-def create_app(fixtures: Fixtures | Path | None = None, *, clock: Clock | None = None, admin: bool = True) -> Emulator:
+def create_app(
+    fixtures: Fixtures | Path | None = None,
+    *,
+    clock: Clock | None = None,
+    admin: bool = True,
+    admin_token: str | None = None,
+    chaos: ChaosSpec | None = None,
+    journal_size: int = DEFAULT_CAPACITY,
+) -> Emulator:
     """Build the emulator from a seed file (the default fixtures when none is given).
 
-    ``admin=False`` leaves out the control plane under ``/__admin``.
+    ``admin=False`` leaves out the control plane under ``/__admin``; ``admin_token`` makes every control call send
+    ``Authorization: Bearer <admin_token>``. ``chaos`` is the default random-fault setting (``--chaos``), restored
+    by every full reset. The request journal keeps the last ``journal_size`` calls.
     """
     if not isinstance(fixtures, Fixtures):
         fixtures = load_fixtures(fixtures)
-    return Emulator(EmulatorState(fixtures, clock), admin=admin)
+    state = EmulatorState(fixtures, clock, journal_size=journal_size, chaos=chaos)
+    return Emulator(state, admin=admin, admin_token=admin_token)

@@ -1,0 +1,67 @@
+"""Cutting a client's connection from inside the app, which plain ASGI cannot do.
+
+The ``drop`` and ``truncate`` faults need the socket: ``drop`` resets it (the client reads ``ECONNRESET``) and
+``truncate`` closes it after half a body. :class:`CuttableH11Protocol` is uvicorn's HTTP/1.1 protocol with one
+addition: each connection files its transport under its ``(server, client)`` address pair, which is also in every
+request's scope, so finding it costs nothing on calls that are not cut. In-process callers (the httpx transport
+of :mod:`mock_server.testing`) put a ``cut`` callable in ``scope["extensions"]`` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import Scope
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+CUT_EXTENSION = "apidaze.cut"
+Cut = Callable[[bool], None]
+_LIVE: dict[tuple[Any, Any], asyncio.Transport] = {}
+
+
+def _key(server: Any, client: Any) -> tuple[Any, Any]:
+    return (tuple(server) if server else None, tuple(client) if client else None)
+
+
+def _cut_transport(transport: asyncio.Transport, reset: bool) -> None:
+    if reset:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # Linger 0: close() sends RST instead of FIN, and the client sees "connection reset by peer".
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    else:
+        transport.close()
+
+
+async def cut(scope: Scope, *, reset: bool) -> bool:
+    """Reset (``reset=True``) or close this request's connection; False when the server offers no way to."""
+    extension = scope.get("extensions", {}).get(CUT_EXTENSION)
+    if extension is not None:
+        extension(reset)
+        return True
+    transport = _LIVE.get(_key(scope.get("server"), scope.get("client")))
+    if transport is None:
+        return False
+    _cut_transport(transport, reset)
+    # Let connection_lost run, so uvicorn knows the client is gone and does not try a 500 of its own.
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    return True
+
+
+class CuttableH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, with its transport findable by the connection's address pair."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._cut_key = _key(self.server, self.client)
+        _LIVE[self._cut_key] = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        _LIVE.pop(self._cut_key, None)
+        super().connection_lost(exc)

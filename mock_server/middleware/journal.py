@@ -1,0 +1,66 @@
+"""Records every call of the emulated API as the client saw it, refused and broken ones included.
+
+It sits outside auth, quota and faults, so a 401, a 429 or an injected fault is recorded like any other reply.
+Per call it keeps references and a few numbers in one dict; decoding and redaction wait until someone reads.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.clock import Clock
+from mock_server.domain.journal import Journal
+
+
+class JournalMiddleware:
+    def __init__(self, app: ASGIApp, journal: Journal, clock: Clock, token_path: str) -> None:
+        self.app = app
+        self.journal = journal
+        self.clock = clock
+        self.token_path = token_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        at = self.clock.now()
+        request_chunks: list[bytes] = []
+        reply_chunks: list[bytes] = []
+        status: int | None = None
+
+        async def receive_recording() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                request_chunks.append(message.get("body", b""))
+            return message
+
+        async def send_recording(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                reply_chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive_recording, send_recording)
+        finally:
+            self.journal.record(
+                {
+                    "time": at,
+                    "client_id": scope.get("apidaze.client_id"),
+                    "token_request": scope["path"] == self.token_path,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "query": scope["query_string"],
+                    "headers": scope["headers"],
+                    "body": request_chunks,
+                    "status": status,
+                    "response_body": reply_chunks,
+                    "duration": time.perf_counter() - started,
+                    "fault": scope.get("apidaze.fault"),
+                }
+            )
