@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,9 +13,14 @@ import uvicorn
 
 from mock_server import __version__
 from mock_server.app import create_app
+from mock_server.connections import CuttableH11Protocol
+from mock_server.domain.faults import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.routes.context import API_PREFIX
 from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.statefile import StateFileError, load_state_file, save_state_file
+
+ADMIN_TOKEN_ENV = "APIDAZE_MOCK_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,25 +37,91 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="seed file with clients, quotas and resources (default: built in)",
     )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        metavar="PATH",
+        help="load this snapshot at start when it exists, and save the state to it on shutdown (atomically)",
+    )
+    parser.add_argument(
+        "--chaos",
+        metavar="SEED:RATE",
+        help="random faults on RATE (0..1) of all API calls, from a generator seeded with SEED: a run replays "
+        "exactly with the same seed",
+    )
+    parser.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        default=os.environ.get(ADMIN_TOKEN_ENV),
+        help=f"bearer token the control plane under /__admin requires (or ${ADMIN_TOKEN_ENV}); mandatory when "
+        "--host is not a loopback address",
+    )
+    parser.add_argument("--no-admin", action="store_true", help="switch the control plane under /__admin off")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not args.no_admin and not args.admin_token and not is_loopback(args.host):
+        print(
+            f"apidaze-mock: --host {args.host} is reachable from other machines, so the control plane needs "
+            f"--admin-token TOKEN (or ${ADMIN_TOKEN_ENV}), or switch it off with --no-admin.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        chaos = ChaosSpec.parse(args.chaos) if args.chaos else None
+    except ValueError as error:
+        print(f"apidaze-mock: {error}", file=sys.stderr)
+        return 2
     try:
         fixtures = load_fixtures(args.fixtures)
     except FixtureError as error:
         print(f"apidaze-mock: cannot load fixtures:\n{error}", file=sys.stderr)
         return 2
-    app = create_app(fixtures)
+    app = create_app(fixtures, admin=not args.no_admin, admin_token=args.admin_token, chaos=chaos)
+    if args.state_file is not None:
+        try:
+            loaded = load_state_file(app.state, args.state_file)
+        except StateFileError as error:
+            print(f"apidaze-mock: cannot load the state file:\n{error}", file=sys.stderr)
+            return 2
     base = f"http://{args.host}:{args.port}"
     print(f"apidaze-mock {__version__} on {base}")
     print(f"  token:   POST {base}{TOKEN_PATH}?grant_type=client_credentials")
     print(f"  API:     {base}{API_PREFIX}")
+    if not args.no_admin:
+        print(f"  admin:   {base}/__admin" + (" (bearer admin token required)" if args.admin_token else ""))
+    if chaos is not None:
+        print(f"  chaos:   seed {chaos.seed}, faults on {chaos.rate:.0%} of calls")
+    if args.state_file is not None:
+        print(f"  state:   {args.state_file} ({'loaded' if loaded else 'new'}; saved on shutdown)")
     for seed in fixtures.clients[:3]:
         # Demo credentials of the local fixtures only; real secrets never come through here.
         print(f"  client:  {seed.client.client_id} / {seed.client.client_secret}")
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        http=CuttableH11Protocol,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+    )
+    uvicorn.Server(config).run()
+    # uvicorn returns here after a graceful shutdown (Ctrl-C, SIGTERM): the moment to save.
+    if args.state_file is not None:
+        save_state_file(app.state, args.state_file)
+        print(f"apidaze-mock: state saved to {args.state_file}")
     return 0
