@@ -19,6 +19,8 @@ def chaos_spec(fields: dict[str, Any]) -> ChaosSpec:
     extra: dict[str, Any] = {}
     if "statuses" in fields:
         extra["statuses"] = tuple(fields["statuses"])
+    if "actions" in fields:
+        extra["actions"] = tuple(fields["actions"])
     if "latency_ms" in fields:
         extra["latency_ms"] = tuple(fields["latency_ms"])
     try:

@@ -216,8 +216,11 @@ class ChaosSpec:
     rate: float
     statuses: tuple[int, ...] = (429, 500, 502, 503)
     latency_ms: tuple[int, int] = (200, 2000)
+    actions: tuple[str, ...] = ACTIONS
 
     def __post_init__(self) -> None:
+        if not self.actions or not set(self.actions) <= set(ACTIONS):
+            raise ValueError(f"chaos actions must be some of {', '.join(ACTIONS)}")
         if not 0.0 <= self.rate <= 1.0:
             raise ValueError("chaos rate must be between 0 and 1")
         if not 0 <= self.latency_ms[0] <= self.latency_ms[1]:
@@ -240,6 +243,7 @@ class ChaosSpec:
             "rate": self.rate,
             "statuses": list(self.statuses),
             "latency_ms": list(self.latency_ms),
+            "actions": list(self.actions),
         }
 
 
@@ -250,7 +254,8 @@ class Chaos:
         self.spec = spec
         self._rng = random.Random(spec.seed)
         # Each status is one choice, beside delay, drop and truncate.
-        self._choices: tuple[str | int, ...] = (*spec.statuses, "delay", "drop", "truncate")
+        statuses = spec.statuses if "status" in spec.actions else ()
+        self._choices: tuple[str | int, ...] = (*statuses, *(a for a in spec.actions if a != "status"))
         self.calls = 0
         self.fired = 0
 
