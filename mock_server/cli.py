@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import uvicorn
@@ -59,6 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-admin", action="store_true", help="switch the control plane under /__admin off")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, with a hook that runs after a graceful shutdown.
+
+    The hook runs inside ``serve``: after it returns uvicorn re-raises the signal that stopped it, and the process ends.
+    """
+
+    def __init__(self, config: uvicorn.Config, on_shutdown: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.on_shutdown = on_shutdown
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        self.on_shutdown()
 
 
 def is_loopback(host: str) -> bool:
@@ -119,9 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_level="warning",
         access_log=False,
     )
-    uvicorn.Server(config).run()
-    # uvicorn returns here after a graceful shutdown (Ctrl-C, SIGTERM): the moment to save.
-    if args.state_file is not None:
-        save_state_file(app.state, args.state_file)
-        print(f"apidaze-mock: state saved to {args.state_file}")
+
+    def save() -> None:
+        if args.state_file is not None:
+            save_state_file(app.state, args.state_file)
+            print(f"apidaze-mock: state saved to {args.state_file}", flush=True)
+
+    _Server(config, save).run()
     return 0
