@@ -323,9 +323,10 @@ class FaultPlan:
         self._refresh()
 
     def reset(self, client_id: str | None = None) -> None:
-        """Full reset: no user rules, and the default chaos starts again from its seed. Per client: its rules."""
+        """Full reset: no user rules, ids from 1, the default chaos again from its seed. Per client: its rules."""
         self.clear(client_id)
         if client_id is None:
+            self.next_id = 1
             self.set_chaos(self.default_chaos)
 
     def pick(self, method: str, path: str, client_id: str | None) -> Fault | None:

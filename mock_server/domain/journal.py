@@ -95,24 +95,30 @@ def form_client_id(raw: bytes) -> str | None:
 
 
 def render(entry: dict[str, Any]) -> dict[str, Any]:
-    """A recorded call as the control plane shows it."""
-    headers = entry["headers"]
-    client_id = entry["client_id"]
+    """A recorded call as the control plane shows it.
+
+    ``entry["scope"]`` is the call's ASGI scope: client and fault are read from it here, so an entry filed when the
+    call began shows what auth and the fault plan decided later, even for a connection that was cut.
+    """
+    scope = entry["scope"]
+    headers = scope["headers"]
+    client_id = scope.get("apidaze.client_id")
     if client_id is None and entry["token_request"]:
         client_id = basic_client_id(headers) or form_client_id(b"".join(entry["body"]))
+    duration = entry["duration"]
     return {
         "id": entry["id"],
         "time": iso_utc(entry["time"]),
         "client_id": client_id,
-        "method": entry["method"],
-        "path": entry["path"],
-        "query": entry["query"].decode("latin-1"),
+        "method": scope["method"],
+        "path": scope["path"],
+        "query": scope["query_string"].decode("latin-1"),
         "headers": redact_headers(headers),
         "body": redact_request_body(b"".join(entry["body"])),
         "status": entry["status"],
         "response_body": redact_response_body(b"".join(entry["response_body"])),
-        "duration_ms": round(entry["duration"] * 1000, 3),
-        "fault": entry["fault"],
+        "duration_ms": None if duration is None else round(duration * 1000, 3),
+        "fault": scope.get("apidaze.fault"),
     }
 
 
@@ -127,7 +133,7 @@ class Journal:
         self.next_id = 1
 
     def record(self, entry: dict[str, Any]) -> None:
-        """Keep one call; the oldest falls out when the journal is full."""
+        """Keep one call (filed when it begins; the caller fills in the reply); the oldest falls out when full."""
         entry["id"] = self.next_id
         self.next_id += 1
         self._entries.append(entry)
@@ -159,11 +165,12 @@ class Journal:
         pattern = path_pattern(path, api_prefix) if path else None
         wanted_method = method.upper() if method else None
         for entry in reversed(self._entries):
-            if wanted_method is not None and entry["method"] != wanted_method:
+            scope = entry["scope"]
+            if wanted_method is not None and scope["method"] != wanted_method:
                 continue
             if status is not None and entry["status"] != status:
                 continue
-            if pattern is not None and pattern.fullmatch(entry["path"]) is None:
+            if pattern is not None and pattern.fullmatch(scope["path"]) is None:
                 continue
             view = render(entry)
             if client_id is not None and view["client_id"] != client_id:
@@ -171,9 +178,10 @@ class Journal:
             yield view
 
     def clear(self, client_id: str | None = None) -> None:
-        """Forget every call, or those of one client."""
+        """Forget every call (ids start again from 1), or those of one client."""
         if client_id is None:
             self._entries.clear()
+            self.next_id = 1
             return
         kept = [entry for entry in self._entries if render(entry)["client_id"] != client_id]
         self._entries.clear()

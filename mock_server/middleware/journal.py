@@ -26,10 +26,19 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        at = self.clock.now()
         request_chunks: list[bytes] = []
         reply_chunks: list[bytes] = []
-        status: int | None = None
+        # Filed before the call goes on, so it is in the journal before the client can see any reply (or a cut).
+        entry = {
+            "time": self.clock.now(),
+            "scope": scope,
+            "token_request": scope["path"] == self.token_path,
+            "body": request_chunks,
+            "status": None,
+            "response_body": reply_chunks,
+            "duration": None,
+        }
+        self.journal.record(entry)
 
         async def receive_recording() -> Message:
             message = await receive()
@@ -38,29 +47,16 @@ class JournalMiddleware:
             return message
 
         async def send_recording(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
+                entry["status"] = message["status"]
             elif message["type"] == "http.response.body":
                 reply_chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    entry["duration"] = time.perf_counter() - started
             await send(message)
 
         try:
             await self.app(scope, receive_recording, send_recording)
         finally:
-            self.journal.record(
-                {
-                    "time": at,
-                    "client_id": scope.get("apidaze.client_id"),
-                    "token_request": scope["path"] == self.token_path,
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "query": scope["query_string"],
-                    "headers": scope["headers"],
-                    "body": request_chunks,
-                    "status": status,
-                    "response_body": reply_chunks,
-                    "duration": time.perf_counter() - started,
-                    "fault": scope.get("apidaze.fault"),
-                }
-            )
+            if entry["duration"] is None:
+                entry["duration"] = time.perf_counter() - started

@@ -14,20 +14,34 @@ PREFIX = "/communication/apidaze/cpaas"
 TOKEN_PATH = "/oauth/client_credential/accesstoken"
 
 
-def entry(**overrides: Any) -> dict[str, Any]:
+def entry(
+    *,
+    client_id: str | None = "a",
+    method: str = "GET",
+    path: str = f"{PREFIX}/sipaccounts",
+    headers: list[tuple[bytes, bytes]] | None = None,
+    fault: str | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """An entry as the journal middleware files it: the call's scope, and the reply filled in."""
+    scope = {
+        "method": method,
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"authorization", b"Bearer abcdefghijklmnopqrstuvwxyz12")] if headers is None else headers,
+    }
+    if client_id is not None:
+        scope["apidaze.client_id"] = client_id
+    if fault is not None:
+        scope["apidaze.fault"] = fault
     base: dict[str, Any] = {
         "time": 1_700_000_000.0,
-        "client_id": "a",
+        "scope": scope,
         "token_request": False,
-        "method": "GET",
-        "path": f"{PREFIX}/sipaccounts",
-        "query": b"",
-        "headers": [(b"authorization", b"Bearer abcdefghijklmnopqrstuvwxyz12")],
         "body": [],
         "status": 200,
         "response_body": [b"[]"],
         "duration": 0.002,
-        "fault": None,
     }
     return {**base, **overrides}
 
@@ -130,7 +144,7 @@ def test_clear_forgets_all_or_one_client() -> None:
     journal.clear()
     assert journal.entries() == []
     journal.record(entry())
-    assert journal.entries()[0]["id"] == 3  # ids keep counting: a reader never sees one twice
+    assert journal.entries()[0]["id"] == 1  # a full clear starts the ids again
 
 
 def test_capacity_must_be_positive() -> None:
