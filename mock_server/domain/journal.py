@@ -164,7 +164,8 @@ class Journal:
     ) -> Iterator[dict[str, Any]]:
         pattern = path_pattern(path, api_prefix) if path else None
         wanted_method = method.upper() if method else None
-        for entry in reversed(self._entries):
+        # A copy (one C call, atomic under the GIL): the server thread may file calls while a test reads.
+        for entry in reversed(list(self._entries)):
             scope = entry["scope"]
             if wanted_method is not None and scope["method"] != wanted_method:
                 continue

@@ -1,6 +1,9 @@
 """Applies the fault plan to calls of the emulated API (the token endpoint included), after quota.
 
 When no rule is live and no chaos is on, ``plan.armed`` is false and a call passes with one attribute read.
+
+A delayed call whose client hangs up during the wait is abandoned, not carried out: a client that timed out
+must not change the state a later test starts from. (``truncate`` is the fault for "done, but the reply lost".)
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ class FaultsMiddleware:
             return
         scope["apidaze.fault"] = fault.label()
         if fault.delay_seconds:
-            await anyio.sleep(fault.delay_seconds)
+            waited = await _wait(fault.delay_seconds, receive)
+            if waited is None:
+                return
+            receive = waited
         if fault.action == "status":
             await _error_reply(fault, scope)(scope, receive, send)
         elif fault.action == "drop":
@@ -63,6 +69,25 @@ class FaultsMiddleware:
         await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
         if not await cut(scope, reset=False):
             raise ConnectionCutUnavailable("a 'truncate' fault needs apidaze-mock's server or in-process transport")
+
+
+async def _wait(seconds: float, receive: Receive) -> Receive | None:
+    """Wait ``seconds`` while watching for the client to hang up; None if it did.
+
+    Watching means reading: any body read meanwhile is held and handed to the app afterwards, in order.
+    """
+    held: list[Message] = []
+    with anyio.move_on_after(seconds):
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            held.append(message)
+
+    async def replay() -> Message:
+        return held.pop(0) if held else await receive()
+
+    return replay
 
 
 def _error_reply(fault: Fault, scope: Scope) -> JSONResponse:
