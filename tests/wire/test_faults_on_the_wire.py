@@ -57,6 +57,19 @@ def test_latency_makes_a_client_time_out(mock: ApidazeMock, http: httpx.Client) 
     assert http.get(ACCOUNTS, headers=headers).status_code == 200
 
 
+def test_a_delayed_call_keeps_its_body_and_one_whose_client_left_is_abandoned(
+    mock: ApidazeMock, http: httpx.Client
+) -> None:
+    headers = bearer(http, mock)
+    mock.faults.add(method="POST", path="/sipaccounts", latency_ms=300, times=1)
+    with pytest.raises(httpx.ReadTimeout):
+        http.post(ACCOUNTS, json={"username": "gone"}, headers=headers, timeout=0.05)
+    mock.faults.add(method="POST", path="/sipaccounts", latency_ms=50, times=1)
+    created = http.post(ACCOUNTS, json={"username": "kept", "name": "Kept"}, headers=headers)
+    assert (created.status_code, created.json()[0]["name"]) == (201, "Kept")
+    assert [account.username for account in mock.tenant().sip_accounts.list()] == ["kept"]
+
+
 def test_a_dropped_connection_is_reset_under_the_client(mock: ApidazeMock, http: httpx.Client) -> None:
     headers = bearer(http, mock)
     rule = mock.faults.add(path="/sipaccounts", action="drop", times=1)
