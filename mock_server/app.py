@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
-from mock_server.domain.faults import ChaosSpec
+from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.domain.journal import DEFAULT_CAPACITY
 from mock_server.errors import ApiError, MethodNotAllowed, NotFound, OAuthError, oauth_error_body
 from mock_server.fixtures import Fixtures, load_fixtures

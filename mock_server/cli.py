@@ -15,7 +15,7 @@ import uvicorn
 from mock_server import __version__
 from mock_server.app import create_app
 from mock_server.connections import CuttableH11Protocol
-from mock_server.domain.faults import ChaosSpec
+from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.routes.context import API_PREFIX
 from mock_server.routes.oauth import TOKEN_PATH

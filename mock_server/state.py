@@ -12,7 +12,7 @@ from typing import Any
 
 from mock_server.clock import Clock
 from mock_server.domain.clients import Client, ClientRegistry
-from mock_server.domain.faults import ChaosSpec, FaultPlan
+from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
 from mock_server.domain.journal import DEFAULT_CAPACITY, Journal
 from mock_server.domain.quota import QuotaBook
 from mock_server.domain.snapshot import export_state, load_state

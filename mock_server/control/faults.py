@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mock_server.domain.faults import ChaosSpec, FaultPlan
+from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
 from mock_server.errors import InvalidRequest
 from mock_server.http import JSONResponse, body_fields
 from mock_server.spec import ADMIN_SPEC, operations

@@ -12,7 +12,8 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.connections import cut
-from mock_server.domain.faults import Fault, FaultPlan
+from mock_server.domain.fault_plan import FaultPlan
+from mock_server.domain.faults import Fault
 from mock_server.errors import error_body
 from mock_server.http import JSONResponse, transaction_id
 

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from mock_server.domain.faults import ChaosSpec, FaultPlan, FaultSpec
+from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
+from mock_server.domain.faults import FaultSpec
 from mock_server.errors import InvalidRequest, NotFound
 
 PREFIX = "/communication/apidaze/cpaas"
