@@ -44,13 +44,17 @@ async def cut(scope: Scope, *, reset: bool) -> bool:
     if extension is not None:
         extension(reset)
         return True
-    transport = _LIVE.get(_key(scope.get("server"), scope.get("client")))
+    key = _key(scope.get("server"), scope.get("client"))
+    transport = _LIVE.get(key)
     if transport is None:
         return False
     _cut_transport(transport, reset)
-    # Let connection_lost run, so uvicorn knows the client is gone and does not try a 500 of its own.
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    # Wait for connection_lost (a close first flushes what was written), so uvicorn knows the client is gone and
+    # neither answers a 500 of its own nor logs an unfinished reply.
+    for turn in range(200):
+        if _LIVE.get(key) is not transport:
+            break
+        await asyncio.sleep(0 if turn < 3 else 0.005)
     return True
 
 
