@@ -13,6 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
+
+from mock_server.cli import main
 
 ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
 
@@ -77,15 +80,8 @@ def test_the_state_file_is_saved_on_shutdown_and_loaded_at_start(tmp_path: Path)
         )
 
 
-def test_a_broken_state_file_stops_the_start(tmp_path: Path) -> None:
+def test_a_broken_state_file_stops_the_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     state_file = tmp_path / "state.json"
     state_file.write_text('{"format": "apidaze-mock-state"}')
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "mock_server", "--port", str(free_port()), "--state-file", str(state_file)],
-        capture_output=True,
-        text=True,
-        timeout=20,
-        check=False,
-    )
-    assert result.returncode == 2
-    assert "state.json" in result.stderr
+    assert main(["--port", str(free_port()), "--state-file", str(state_file)]) == 2
+    assert "state.json" in capsys.readouterr().err
