@@ -14,7 +14,7 @@ import uvicorn
 
 from mock_server import __version__
 from mock_server.app import create_app
-from mock_server.connections import CuttableH11Protocol
+from mock_server.connections import http_protocol
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.routes.context import API_PREFIX
@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         app,
         host=args.host,
         port=args.port,
-        http=CuttableH11Protocol,
+        http=http_protocol(),
         lifespan="off",
         log_level="warning",
         access_log=False,

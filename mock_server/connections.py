@@ -1,9 +1,10 @@
 """Cutting a client's connection from inside the app, which plain ASGI cannot do.
 
 The ``drop`` and ``truncate`` faults need the socket: ``drop`` resets it (the client reads ``ECONNRESET``) and
-``truncate`` closes it after half a body. :class:`CuttableH11Protocol` is uvicorn's HTTP/1.1 protocol with one
-addition: each connection files its transport under its ``(server, client)`` address pair, which is also in every
-request's scope, so finding it costs nothing on calls that are not cut. In-process callers (the httpx transport
+``truncate`` closes it after half a body. :func:`http_protocol` is uvicorn's HTTP/1.1 protocol (httptools when
+installed, else h11, as uvicorn's own "auto" picks) with one addition: each connection files its transport under
+its ``(server, client)`` address pair, which is also in every request's scope, so finding it costs nothing on calls
+that are not cut. In-process callers (the httpx transport
 of :mod:`mock_server.testing`) put a ``cut`` callable in ``scope["extensions"]`` instead.
 """
 
@@ -58,14 +59,35 @@ async def cut(scope: Scope, *, reset: bool) -> bool:
     return True
 
 
-class CuttableH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, with its transport findable by the connection's address pair."""
+class _Cuttable(asyncio.Protocol):
+    """Files the connection's transport under its address pair while it lives."""
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    server: tuple[str, int | None] | None
+    client: tuple[str, int] | None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._cut_key = _key(self.server, self.client)
+        assert isinstance(transport, asyncio.Transport)
         _LIVE[self._cut_key] = transport
 
     def connection_lost(self, exc: Exception | None) -> None:
         _LIVE.pop(self._cut_key, None)
         super().connection_lost(exc)
+
+
+class CuttableH11Protocol(_Cuttable, H11Protocol):
+    """uvicorn's h11 protocol, with its transport findable by the connection's address pair."""
+
+
+def http_protocol() -> type[asyncio.Protocol]:
+    """The protocol class to give ``uvicorn.Config(http=...)``: httptools when installed, else h11."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:
+        return CuttableH11Protocol
+
+    class CuttableHttpToolsProtocol(_Cuttable, HttpToolsProtocol):
+        """uvicorn's httptools protocol, with its transport findable by the connection's address pair."""
+
+    return CuttableHttpToolsProtocol

@@ -16,7 +16,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from mock_server.app import Emulator
-from mock_server.connections import CUT_EXTENSION, CuttableH11Protocol
+from mock_server.connections import CUT_EXTENSION, http_protocol
 
 
 class _CuttableApp:
@@ -87,7 +87,7 @@ class ServerThread:
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.app,
-            http=CuttableH11Protocol,
+            http=http_protocol(),
             lifespan="off",
             log_level="warning",
             access_log=False,
