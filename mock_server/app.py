@@ -6,22 +6,24 @@ A request flows one way: headers, journal, auth, quota, faults, route, domain st
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Router
+from starlette.routing import BaseRoute, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.domain.journal import DEFAULT_CAPACITY
-from mock_server.errors import ApiError, MethodNotAllowed, NotFound, OAuthError, oauth_error_body
+from mock_server.errors import ApiError, OAuthError, oauth_error_body
 from mock_server.fixtures import Fixtures, load_fixtures
-from mock_server.http import JSONResponse, error_response
+from mock_server.http import JSONResponse, api_error_handler, http_exception_handler, internal_error_handler
 from mock_server.middleware.auth import AuthMiddleware
 from mock_server.middleware.faults import FaultsMiddleware
 from mock_server.middleware.headers import HeadersMiddleware
@@ -30,31 +32,15 @@ from mock_server.middleware.quota import QuotaMiddleware
 from mock_server.routes import external_scripts, oauth, sip_accounts
 from mock_server.routes.context import API_PREFIX, RouteContext
 from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.scripts.fetch import FetchPolicy
 from mock_server.state import EmulatorState
 
 ADMIN_PREFIX = "/__admin"
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(exc, request.scope)
-
-
 async def _oauth_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OAuthError)
     return JSONResponse(oauth_error_body(exc), exc.status, headers=exc.headers)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 405:
-        error: ApiError = MethodNotAllowed(
-            info=f"{request.method} {request.url.path}; allowed: {(exc.headers or {}).get('Allow', '')}",
-            headers=exc.headers,
-        )
-    else:
-        error = NotFound(info=f"no route for {request.method} {request.url.path}", headers=exc.headers)
-    return error_response(error, request.scope)
 
 
 class Emulator:
@@ -66,18 +52,24 @@ class Emulator:
 
     def __init__(self, state: EmulatorState, *, admin: bool = True, admin_token: str | None = None) -> None:
         self.state = state
-        self.control: ASGIApp | None = create_control_app(state, admin_token) if admin else None
+        self.control: Starlette | None = create_control_app(state, admin_token) if admin else None
 
         context = RouteContext(state.backends, state.clients)
-        router = Router(
-            routes=[
-                *oauth.routes(state.clients, state.tokens),
-                *sip_accounts.routes(context),
-                *external_scripts.routes(context),
-            ]
-        )
+        self.api_routes: list[BaseRoute] = [
+            *oauth.routes(state.clients, state.tokens),
+            *sip_accounts.routes(context),
+            *external_scripts.routes(context, state.script_policy),
+        ]
+        router = Router(routes=self.api_routes)
         chain: ASGIApp = ExceptionMiddleware(
-            router, handlers={ApiError: _api_error, OAuthError: _oauth_error, HTTPException: _http_error}
+            router,
+            handlers={
+                ApiError: api_error_handler,
+                OAuthError: _oauth_error,
+                HTTPException: http_exception_handler,
+                # Inside quota, so a 500 still carries the quota headers its call was counted in.
+                Exception: internal_error_handler,
+            },
         )
         chain = FaultsMiddleware(chain, state.faults)
         chain = QuotaMiddleware(chain, state.clients, state.quotas, state.clock)
@@ -99,6 +91,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     admin: bool = True,
+    script_hosts: Iterable[str] | None = None,
     admin_token: str | None = None,
     chaos: ChaosSpec | None = None,
     journal_size: int = DEFAULT_CAPACITY,
@@ -106,10 +99,12 @@ def create_app(
     """Build the emulator from a seed file (the default fixtures when none is given).
 
     ``admin=False`` leaves out the control plane under ``/__admin``; ``admin_token`` makes every control call send
-    ``Authorization: Bearer <admin_token>``. ``chaos`` is the default random-fault setting (``--chaos``), restored
-    by every full reset. The request journal keeps the last ``journal_size`` calls.
+    ``Authorization: Bearer <admin_token>``. ``script_hosts`` are the hosts the script test endpoint and the call
+    simulator may fetch from (loopback when none are given; ``*`` for any). ``chaos`` is the default random-fault
+    setting (``--chaos``), restored by every full reset. The request journal keeps the last ``journal_size`` calls.
     """
     if not isinstance(fixtures, Fixtures):
         fixtures = load_fixtures(fixtures)
-    state = EmulatorState(fixtures, clock, journal_size=journal_size, chaos=chaos)
+    policy = FetchPolicy.from_hosts(script_hosts)
+    state = EmulatorState(fixtures, clock, policy, journal_size=journal_size, chaos=chaos)
     return Emulator(state, admin=admin, admin_token=admin_token)

@@ -19,6 +19,7 @@ from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.routes.context import API_PREFIX
 from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.scripts.commands import COMMANDS
 from mock_server.statefile import StateFileError, load_state_file, save_state_file
 
 ADMIN_TOKEN_ENV = "APIDAZE_MOCK_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
@@ -37,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="PATH",
         help="seed file with clients, quotas and resources (default: built in)",
+    )
+    parser.add_argument(
+        "--script-hosts",
+        nargs="+",
+        metavar="HOST",
+        help="hosts the script test endpoint and call simulator may fetch from (default: loopback; '*': any)",
     )
     parser.add_argument(
         "--state-file",
@@ -59,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-admin", action="store_true", help="switch the control plane under /__admin off")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.epilog = (
+        "Script tools: apidaze-mock check-script FILE_OR_URL; apidaze-mock call URL [--dtmf 1] (see --help)."
+    )
     return parser
 
 
@@ -87,6 +97,9 @@ def is_loopback(host: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
     args = build_parser().parse_args(argv)
     if not args.no_admin and not args.admin_token and not is_loopback(args.host):
         print(
@@ -105,7 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FixtureError as error:
         print(f"apidaze-mock: cannot load fixtures:\n{error}", file=sys.stderr)
         return 2
-    app = create_app(fixtures, admin=not args.no_admin, admin_token=args.admin_token, chaos=chaos)
+    app = create_app(
+        fixtures,
+        script_hosts=args.script_hosts,
+        admin=not args.no_admin,
+        admin_token=args.admin_token,
+        chaos=chaos,
+    )
     if args.state_file is not None:
         try:
             loaded = load_state_file(app.state, args.state_file)
@@ -116,15 +135,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"apidaze-mock {__version__} on {base}")
     print(f"  token:   POST {base}{TOKEN_PATH}?grant_type=client_credentials")
     print(f"  API:     {base}{API_PREFIX}")
+    for seed in fixtures.clients:
+        # Only the built-in demo seed's secrets are shown: a user's seed file may hold secrets worth keeping.
+        secret = seed.client.client_secret if args.fixtures is None else "(secret in your fixtures file)"
+        print(f"  client:  {seed.client.client_id} / {secret}")
     if not args.no_admin:
         print(f"  admin:   {base}/__admin" + (" (bearer admin token required)" if args.admin_token else ""))
     if chaos is not None:
         print(f"  chaos:   seed {chaos.seed}, faults on {chaos.rate:.0%} of calls")
     if args.state_file is not None:
         print(f"  state:   {args.state_file} ({'loaded' if loaded else 'new'}; saved on shutdown)")
-    for seed in fixtures.clients[:3]:
-        # Demo credentials of the local fixtures only; real secrets never come through here.
-        print(f"  client:  {seed.client.client_id} / {seed.client.client_secret}")
     sys.stdout.flush()
     config = uvicorn.Config(
         app,

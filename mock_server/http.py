@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
 from mock_server.errors import (
     ApiError,
+    InvalidRequest,
     MalformedBody,
+    MethodNotAllowed,
+    NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
     api_error_body,
 )
 from mock_server.spec import BODY_TYPES, Operation
+
+log = logging.getLogger("apidaze_mock")
 
 MAX_BODY_BYTES = 64 * 1024
 FORM = "application/x-www-form-urlencoded"
@@ -37,6 +44,31 @@ def transaction_id(scope: Scope) -> str:
 
 def error_response(error: ApiError, scope: Scope) -> JSONResponse:
     return JSONResponse(api_error_body(error, transaction_id(scope)), error.status, headers=error.headers)
+
+
+async def api_error_handler(request: Request, exc: Exception) -> Response:
+    """Exception handler: an ``ApiError`` raised by a route, in the API's shape."""
+    assert isinstance(exc, ApiError)
+    return error_response(exc, request.scope)
+
+
+async def internal_error_handler(request: Request, exc: Exception) -> Response:
+    """Exception handler of last resort: logged with its traceback, answered as a 500 in the API's shape."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(ApiError(info="see the emulator's log"), request.scope)
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    """Exception handler: the router's 404 and 405 (keeping its ``Allow`` header), in the API's shape."""
+    assert isinstance(exc, HTTPException)
+    where = f"{request.method} {request.url.path}"
+    error: ApiError
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        error = MethodNotAllowed(info=f"{where}; allowed: {allowed}", headers=exc.headers)
+    else:
+        error = NotFound(info=f"no route for {where}", headers=exc.headers)
+    return error_response(error, request.scope)
 
 
 def media_type(request: Request) -> str:
@@ -99,6 +131,11 @@ async def body_fields(request: Request, operation: Operation) -> dict[str, Any]:
 
 
 def query_fields(request: Request, operation: Operation) -> dict[str, str]:
-    params = dict(request.query_params)
+    """The query of ``operation``, checked against the contract; a repeated parameter is an error, as in forms."""
+    params: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key in params:
+            raise InvalidRequest(f"Query parameter {key!r} is given more than once.", info=f"query.{key}: repeated")
+        params[key] = value
     operation.check_query(params)
     return params

@@ -21,6 +21,7 @@ from mock_server.domain.tokens import TokenStore
 from mock_server.errors import ClientAlreadyExists, ClientNotFound
 from mock_server.fixtures import Fixtures
 from mock_server.routes.context import API_PREFIX
+from mock_server.scripts.fetch import FetchPolicy
 
 
 class EmulatorState:
@@ -30,11 +31,14 @@ class EmulatorState:
         self,
         fixtures: Fixtures,
         clock: Clock | None = None,
+        script_policy: FetchPolicy | None = None,
         *,
         journal_size: int = DEFAULT_CAPACITY,
         chaos: ChaosSpec | None = None,
     ) -> None:
         self.fixtures = fixtures
+        # Where the test endpoint and the call simulator may fetch scripts from: configuration, never reset.
+        self.script_policy = script_policy or FetchPolicy()
         self.clock = clock or Clock()
         self.clients = ClientRegistry()
         self.tokens = TokenStore(self.clock.now, fixtures.token_lifetime_seconds)
@@ -47,17 +51,24 @@ class EmulatorState:
         self.reset()
 
     def reset(self, client_id: str | None = None) -> None:
-        """Everything back to the fixtures; with ``client_id``, that client only."""
+        """Everything back to the fixtures; with ``client_id``, that client only.
+
+        Tokens of clients the fixtures define stay valid, so a client under test need not log in again after
+        each reset; clients that only existed at run time are dropped with their tokens.
+        """
         seeds = [seed for seed in self.fixtures.clients if client_id in (None, seed.client.client_id)]
+        seeded = {seed.client.client_id for seed in self.fixtures.clients}
+        for client in self.clients.all():
+            if client_id in (None, client.client_id):
+                self.clients.remove(client.client_id)
+                # A run-time client keeps its tokens only through a reset of itself alone.
+                kept = client.client_id in seeded or (client_id is not None and client_id in self.added_clients)
+                if not kept:
+                    self.tokens.revoke_client(client.client_id)
         if client_id is None:
-            self.clients.clear()
-            self.tokens.clear()
             self.added_clients.clear()
-        else:
-            self.clients.remove(client_id)
-            self.tokens.revoke_client(client_id)
-            if client_id in self.added_clients:
-                self.clients.add(self.added_clients[client_id])
+        elif client_id in self.added_clients:
+            self.clients.add(self.added_clients[client_id])
         self.backends.reset(client_id)
         self.quotas.reset(client_id)
         self.journal.clear(client_id)

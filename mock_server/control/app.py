@@ -6,30 +6,25 @@ import hmac
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server import __version__
-from mock_server.control import clients, clock, faults, registrations, requests, snapshots
-from mock_server.errors import AdminTokenRequired, ApiError, MethodNotAllowed, NotFound
-from mock_server.http import JSONResponse, body_fields, error_response
+from mock_server.control import calls, clients, clock, faults, registrations, requests, snapshots
+from mock_server.errors import AdminTokenRequired, ApiError
+from mock_server.http import (
+    JSONResponse,
+    api_error_handler,
+    body_fields,
+    error_response,
+    http_exception_handler,
+    internal_error_handler,
+)
 from mock_server.spec import ADMIN_SPEC, operations
 from mock_server.state import EmulatorState
-
-
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(exc, request.scope)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    error: ApiError = (
-        MethodNotAllowed(headers=exc.headers) if exc.status_code == 405 else NotFound(info=request.url.path)
-    )
-    return error_response(error, request.scope)
 
 
 class AdminTokenMiddleware:
@@ -50,8 +45,8 @@ class AdminTokenMiddleware:
         await self.app(scope, receive, send)
 
 
-def create_control_app(state: EmulatorState, admin_token: str | None = None) -> ASGIApp:
-    """``/__admin``: health, reset, clients, state, journal, faults, clock and SIP registrations.
+def create_control_app(state: EmulatorState, admin_token: str | None = None) -> Starlette:
+    """``/__admin``: health, reset, clients, state, journal, faults, clock, SIP registrations and calls.
 
     It drives the emulator's own state and owns none. With ``admin_token`` every call must send it as a bearer token.
     """
@@ -65,7 +60,7 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
         state.reset(fields.get("client_id"))
         return Response(status_code=204)
 
-    app = Starlette(
+    return Starlette(
         routes=[
             Route("/__admin/health", health, methods=["GET"]),
             Route("/__admin/reset", reset, methods=["POST"]),
@@ -75,7 +70,12 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
             *faults.routes(state.faults),
             *clock.routes(state.clock),
             *registrations.routes(state.backends),
+            *calls.routes(state.script_policy),
         ],
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+        exception_handlers={
+            ApiError: api_error_handler,
+            HTTPException: http_exception_handler,
+            Exception: internal_error_handler,
+        },
+        middleware=[] if admin_token is None else [Middleware(AdminTokenMiddleware, token=admin_token)],
     )
-    return app if admin_token is None else AdminTokenMiddleware(app, admin_token)

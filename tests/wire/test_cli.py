@@ -30,7 +30,7 @@ def free_port() -> int:
 @contextmanager
 def emulator(*options: str) -> Iterator[str]:
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
+    process = subprocess.Popen(
         [sys.executable, "-m", "mock_server", "--port", str(port), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
