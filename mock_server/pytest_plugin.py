@@ -19,11 +19,14 @@ Configure a test with ``@pytest.mark.apidaze_mock(...)``: ``client_id``, ``clien
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from mock_server.app import Emulator, create_app
-from mock_server.testing import ApidazeMock
+if TYPE_CHECKING:
+    # Imported when a test asks for a fixture, so suites that never do pay nothing at start-up.
+    from mock_server.app import Emulator
+    from mock_server.testing import ApidazeMock
 
 MARKER = "apidaze_mock"
 
@@ -39,12 +42,16 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def apidaze_mock_app() -> Emulator:
     """The emulator shared by the session. Override to build it your way, e.g. ``create_app(Path("seed.yaml"))``."""
+    from mock_server.app import create_app
+
     return create_app()
 
 
 @pytest.fixture(scope="session")
 def apidaze_mock_session(apidaze_mock_app: Emulator) -> Iterator[ApidazeMock]:
     """The session's handle; served lazily, stopped at the end of the session."""
+    from mock_server.testing import ApidazeMock
+
     handle = ApidazeMock(apidaze_mock_app)
     try:
         yield handle
