@@ -4,8 +4,8 @@ The ``drop`` and ``truncate`` faults need the socket: ``drop`` resets it (the cl
 ``truncate`` closes it after half a body. :func:`http_protocol` is uvicorn's HTTP/1.1 protocol (httptools when
 installed, else h11, as uvicorn's own "auto" picks) with one addition: each connection files its transport under
 its ``(server, client)`` address pair, which is also in every request's scope, so finding it costs nothing on calls
-that are not cut. In-process callers (the httpx transport
-of :mod:`mock_server.testing`) put a ``cut`` callable in ``scope["extensions"]`` instead.
+that are not cut. In-process callers (the httpx transport of :mod:`mock_server.serving`) put a ``cut`` callable in
+``scope["extensions"]`` instead.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _cut_transport(transport: asyncio.Transport, reset: bool) -> None:
 
 async def cut(scope: Scope, *, reset: bool) -> bool:
     """Reset (``reset=True``) or close this request's connection; False when the server offers no way to."""
-    extension = scope.get("extensions", {}).get(CUT_EXTENSION)
+    extension: Cut | None = (scope.get("extensions") or {}).get(CUT_EXTENSION)
     if extension is not None:
         extension(reset)
         return True
