@@ -106,3 +106,16 @@ def test_script_hosts_widen_what_may_be_fetched() -> None:
     emulator = create_app(seed_fixtures(), script_hosts=["scripts.example"])
     assert emulator.state.script_policy.allowed_hosts == {"scripts.example"}
     assert emulator.state.script_policy.refusal("http://127.0.0.1/a.xml") is not None
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:70000/x.xml", "invalid URL 'http://127.0.0.1:70000/x.xml': port 70000 is outside 1-65535"),
+        ("http://xn--/x.xml", "invalid URL 'http://xn--/x.xml'"),
+    ],
+)
+def test_invalid_ports_and_hosts_are_findings(api: Api, url: str, message: str) -> None:
+    result = check_via_endpoint(api, url=url)
+    assert result["status_code"] is None
+    assert result["findings"][0]["message"].startswith(message)
