@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +39,15 @@ def test_check_script_clean_file_and_url(capsys: pytest.CaptureFixture[str], ser
 def test_check_script_url_is_guarded(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-script", "http://192.0.2.1/x.xml"]) == 1
     assert "is not allowed" in capsys.readouterr().out
+
+
+def test_check_script_unreadable_encoding_is_a_finding(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "utf7.xml"
+    path.write_bytes(b'<?xml version="1.0" encoding="utf-7"?><document><work><hangup/></work></document>')
+    assert main(["check-script", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}:1: cannot read the document's encoding: multi-byte encodings are not supported"
+    ]
 
 
 def test_check_script_missing_file_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -137,6 +137,29 @@ def test_not_well_formed_and_undefined_entities_are_findings() -> None:
     assert check(b"").findings[0].message.startswith("not well-formed XML")
 
 
+@pytest.mark.parametrize(
+    ("encoding", "reason"),
+    [
+        ("utf-7", "multi-byte encodings are not supported"),
+        ("cp932", "multi-byte encodings are not supported"),
+        ("bogus-x", "unknown encoding: bogus-x"),
+        ("rot13", "'rot13' is not a text encoding"),
+        ("hex", "'hex' is not a text encoding"),
+        ("idna", "decoding with 'idna' codec failed"),
+        ("undefined", "decoding with 'undefined' codec failed"),
+        ("punycode", "'ascii' codec can't decode"),
+        pytest.param("x" * 300, "unknown encoding: xxx", id="a-300-character-name"),
+    ],
+)
+def test_an_unreadable_encoding_declaration_is_a_finding(encoding: str, reason: str) -> None:
+    body = f'<?xml version="1.0" encoding="{encoding}"?>\n<document><work><hangup/>\u00e9</work></document>'
+    result = check(body.encode("utf-8"))
+    assert result.root is None
+    [finding] = result.findings
+    assert finding.message.startswith(f"cannot read the document's encoding: {reason}")
+    assert len(finding.message) < 200
+
+
 def test_deep_nesting_is_refused_without_recursion() -> None:
     deep = "<document>" + "<work>" * (MAX_DEPTH + 5) + "</work>" * (MAX_DEPTH + 5) + "</document>"
     assert check(deep).findings[0].message == f"elements are nested more than {MAX_DEPTH} deep"

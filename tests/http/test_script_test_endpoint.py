@@ -20,6 +20,7 @@ KPN_FIELDS = ("id", "name", "url", "created_at", "updated_at")
 def server(tmp_path: Path) -> Iterator[Any]:
     shutil.copytree(SCRIPTS, tmp_path, dirs_exist_ok=True)
     (tmp_path / "page.html").write_text("<html/>", encoding="utf-8")
+    (tmp_path / "cp932.xml").write_bytes(b'<?xml version="1.0" encoding="cp932"?><document/>')
     with ScriptServer(tmp_path) as running:
         yield running
 
@@ -119,3 +120,15 @@ def test_invalid_ports_and_hosts_are_findings(api: Api, url: str, message: str) 
     result = check_via_endpoint(api, url=url)
     assert result["status_code"] is None
     assert result["findings"][0]["message"].startswith(message)
+
+
+def test_an_unreadable_encoding_is_a_finding(api: Api, server: Any) -> None:
+    result = check_via_endpoint(api, url=server.url + "/cp932.xml")
+    assert result["status_code"] == 200
+    assert result["findings"] == [
+        {
+            "line": 1,
+            "element": "",
+            "message": "cannot read the document's encoding: multi-byte encodings are not supported",
+        }
+    ]
