@@ -65,6 +65,13 @@ def test_call_prints_the_transcript(capsys: pytest.CaptureFixture[str], server: 
     assert events[-1] == {"type": "hung_up", "by": "script"}
 
 
+def test_call_params_that_name_call_fields_set_them(capsys: pytest.CaptureFixture[str], server: Any) -> None:
+    url = server.url + "/conference-room.xml"
+    assert main(["call", url, "--param", "session_id=s-1", "--param", "caller_id_number=+1", "--param", "pin"]) == 0
+    params = json.loads(capsys.readouterr().out)["events"][0]["params"]
+    assert (params["session_id"], params["caller_id_number"], params["pin"]) == ("s-1", "+31612345678", "")
+
+
 def test_call_refuses_bad_keys() -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["call", "http://127.0.0.1/x.xml", "--dtmf", "1x"])
