@@ -99,7 +99,8 @@ def _cut(message: str, limit: int = 120) -> str:
 
 def parse(document: str | bytes) -> tuple[Node | None, list[Finding]]:
     """The tree of ``document``, or ``None`` and the finding that says why it could not be read."""
-    raw = document.encode("utf-8") if isinstance(document, str) else document
+    # surrogatepass: a lone surrogate from a Python caller becomes bytes expat reports as not well-formed.
+    raw = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
     builder = _TreeBuilder()
     try:
         defusedxml.sax.parseString(raw, builder, forbid_dtd=True)

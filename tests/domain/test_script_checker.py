@@ -167,6 +167,7 @@ def test_not_well_formed_and_undefined_entities_are_findings() -> None:
     assert check("<document><work>").findings[0].message.startswith("not well-formed XML")
     assert check(doc("<speak>&nope;</speak>")).findings[0].message.startswith("not well-formed XML: undefined")
     assert check(b"").findings[0].message.startswith("not well-formed XML")
+    assert check(doc("<speak>\ud800</speak>")).findings[0].message.startswith("not well-formed XML")
 
 
 @pytest.mark.parametrize(
@@ -221,3 +222,9 @@ def test_a_bind_pattern_re2_cannot_encode_is_a_reason_not_an_exception() -> None
     assert not isinstance(compiled, str)
     assert compiled.accepts("1234")
     assert not compiled.accepts("12345")
+
+
+def test_a_pattern_too_large_for_re2_is_a_finding_quickly() -> None:
+    # RE2's memory bound stops compiling early: thousands of such binds check in about a second, not minutes.
+    assert compile_bind(r"\pN{16}") == "pattern too large - compile failed"
+    assert not isinstance(compile_bind(r"(\d{3}[*#]){1,5}"), str)
