@@ -519,6 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="check the harness in seconds: list only, one 1-second round, 1,000 accounts",
     )
+    parser.add_argument("--verbose", action="store_true", help="print every load run as it ends")
     parser.add_argument("--output", type=Path, help="also write the report (Markdown) to this file")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -594,6 +595,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 args.duration,
                             )
                             (row.emulator if name == "emulator" else row.bare).append(figures)
+                            if args.verbose:
+                                print(
+                                    f"    {endpoint.name} round {number + 1} {name}: {figures.rate:,.0f} req/s, "
+                                    f"p50 {figures.p50_ms:.2f} ms, p99 {figures.p99_ms:.2f} ms",
+                                    flush=True,
+                                )
                     row.peak_rss = emu.peak_rss()
                     rows.append(row)
                     print(
