@@ -1,7 +1,7 @@
 """Profile the emulator under load on one endpoint with py-spy, and print where the time goes.
 
     pip install py-spy
-    .venv/bin/python benchmarks/profile.py list --seconds 10 [--keep profile.txt]
+    .venv/bin/python benchmarks/pyspy_profile.py list --seconds 10 [--keep profile.txt]
 
 Starts ``apidaze-mock`` as ``run.py`` does, loads one endpoint with the same load generator, samples the server
 with ``py-spy record --nonblocking`` (collapsed stacks), and prints the functions with the most samples on the
