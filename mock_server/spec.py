@@ -68,6 +68,9 @@ class _Schema:
         self._prefix = prefix
 
     def check(self, instance: Any) -> None:
+        # is_valid stops at the first broken rule and builds no error objects: the common, valid case pays only that.
+        if self._validator.is_valid(instance):
+            return
         problems = [_describe(error, self._prefix) for error in self._validator.iter_errors(instance)]
         if problems:
             raise InvalidRequest(
