@@ -64,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             result: list[object] = []
             driver = threading.Thread(
                 target=lambda: result.append(
-                    load(generator, pin, port, endpoint.path, endpoint, token, "p", args.connections, args.seconds + 2)
+                    load(
+                        generator, pin, server, endpoint.path, endpoint, token, "p", args.connections, args.seconds + 2
+                    )
                 )
             )
             driver.start()
