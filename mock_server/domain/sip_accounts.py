@@ -11,7 +11,7 @@ from mock_server.clock import iso_utc
 from mock_server.errors import SipAccountAlreadyExists, SipAccountNotFound
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SipAccount:
     id: str
     username: str

@@ -30,7 +30,7 @@ def random_token(length: int = TOKEN_LENGTH) -> str:
     return value[:length].decode("ascii")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     value: str
     client_id: str
