@@ -284,6 +284,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        print(f"  stopped {self.name} (pid {self.process.pid})", flush=True)
 
 
 @contextlib.contextmanager
@@ -591,14 +592,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--smoke",
         action="store_true",
-        help="check the harness in seconds: list only, one 1-second round, 1,000 accounts",
+        help="check the harness in seconds: list only, one 1-second round, 1,000 accounts, 2 start-ups",
     )
     parser.add_argument("--verbose", action="store_true", help="print every load run as it ends")
     parser.add_argument("--output", type=Path, help="also write the report (Markdown) to this file")
     args = parser.parse_args(argv)
     if args.smoke:
         args.duration, args.rounds, args.warmup, args.endpoints = 1.0, 1, 0.0, "list"
-        args.accounts, args.startups = min(args.accounts, 1000), 1
+        args.accounts, args.startups = min(args.accounts, 1000), 2
     chosen = args.endpoints.split(",")
     unknown = set(chosen) - {e.name for e in ENDPOINTS}
     if unknown:
