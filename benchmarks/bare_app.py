@@ -26,12 +26,19 @@ TOKEN_PATH = "/oauth/client_credential/accesstoken"  # noqa: S105 (a path, not a
 THROTTLED_PATH = f"{API}/throttled"
 
 
-def create_bare_app(answers: dict[str, tuple[int, bytes]]) -> Starlette:
-    """``answers`` maps an endpoint name (token, list, read, create, update, throttled) to its status and body."""
+Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
+
+
+def create_bare_app(answers: dict[str, Answer]) -> Starlette:
+    """``answers`` maps an endpoint name (token, list, read, create, update, throttled) to status, body and the
+    extra headers to send (none unless ``--with-headers``)."""
 
     def answer(name: str) -> Response:
-        status, body = answers[name]
-        return Response(body, status, media_type="application/json")
+        status, body, headers = answers[name]
+        response = Response(body, status, media_type="application/json")
+        if headers:
+            response.raw_headers.extend(headers)
+        return response
 
     async def token(request: Request) -> Response:
         await request.body()
@@ -62,18 +69,26 @@ def create_bare_app(answers: dict[str, tuple[int, bytes]]) -> Starlette:
     )
 
 
-def load_answers(path: Path) -> dict[str, tuple[int, bytes]]:
+def load_answers(path: Path, with_headers: bool = False) -> dict[str, Answer]:
     document = json.loads(path.read_text(encoding="utf-8"))
-    return {name: (int(entry["status"]), entry["body"].encode()) for name, entry in document.items()}
+    return {
+        name: (
+            int(entry["status"]),
+            entry["body"].encode(),
+            [(key.lower().encode(), value.encode()) for key, value in entry.get("headers", [])] if with_headers else [],
+        )
+        for name, entry in document.items()
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
-    parser.add_argument("--bodies", type=Path, required=True, help="JSON file: {name: {status, body}}")
+    parser.add_argument("--bodies", type=Path, required=True, help="JSON file: {name: {status, body, headers}}")
+    parser.add_argument("--with-headers", action="store_true", help="also send each answer's recorded headers")
     args = parser.parse_args(argv)
-    app = create_bare_app(load_answers(args.bodies))
+    app = create_bare_app(load_answers(args.bodies, args.with_headers))
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 

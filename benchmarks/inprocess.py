@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from bare_app import THROTTLED_PATH, create_bare_app
+from bare_app import THROTTLED_PATH, Answer, create_bare_app
 from run import ENDPOINTS, FIXTURES, FORM, SECRETS, TOKEN_PATH, Endpoint
 from starlette.types import ASGIApp, Message
 
@@ -97,9 +97,7 @@ async def main_async(count: int, profile: str | None, cumulative: bool) -> None:
     throttled = next(endpoint for endpoint in ENDPOINTS if endpoint.name == "throttled")
     # The throttled client's one call of its window, so every measured call gets the 429.
     await call(emulator, "GET", throttled.path, {"Authorization": f"Bearer {tokens['bench-throttled']}"}, b"")
-    answers: dict[str, tuple[int, bytes]] = {}
-    for endpoint in ENDPOINTS:
-        answers[endpoint.name] = (endpoint.status, b"{}")
+    answers: dict[str, Answer] = {endpoint.name: (endpoint.status, b"{}", []) for endpoint in ENDPOINTS}
     bare = create_bare_app(answers)
     for endpoint in ENDPOINTS:
         token = tokens.get(endpoint.client) if endpoint.client else None

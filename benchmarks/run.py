@@ -228,11 +228,23 @@ def call(
     headers: dict[str, str] | None = None,
     timeout: float = 5.0,
 ) -> tuple[int, bytes]:
+    status, body_bytes, _ = call_with_headers(port, method, path, body, headers, timeout)
+    return status, body_bytes
+
+
+def call_with_headers(
+    port: int,
+    method: str,
+    path: str,
+    body: str | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 5.0,
+) -> tuple[int, bytes, list[tuple[str, str]]]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.request(method, path, body=body, headers=headers or {})
         answer = connection.getresponse()
-        return answer.status, answer.read()
+        return answer.status, answer.read(), answer.getheaders()
     finally:
         connection.close()
 
@@ -411,6 +423,9 @@ def token_for(port: int, client_id: str) -> str:
     return value
 
 
+_SERVER_HEADERS = ("content-length", "content-type", "date", "server")
+
+
 def record_answers(port: int, tokens: dict[str, str], endpoints: Sequence[Endpoint]) -> dict[str, dict[str, Any]]:
     """One real answer per endpoint, for the bare app to serve; each must have the status the run expects."""
     answers: dict[str, dict[str, Any]] = {}
@@ -419,12 +434,16 @@ def record_answers(port: int, tokens: dict[str, str], endpoints: Sequence[Endpoi
         if endpoint.client:
             headers["Authorization"] = f"Bearer {tokens[endpoint.client]}"
         body = endpoint.body.replace("{n}", "recorded") if endpoint.body else None
-        status, answer = call(port, endpoint.method, endpoint.path, body, headers)
+        status, answer, sent = call_with_headers(port, endpoint.method, endpoint.path, body, headers)
         if endpoint.status == 429 and status == 200:  # the one call of the throttled client's window
-            status, answer = call(port, endpoint.method, endpoint.path, body, headers)
+            status, answer, sent = call_with_headers(port, endpoint.method, endpoint.path, body, headers)
         if status != endpoint.status and endpoint in endpoints:
             raise RuntimeError(f"{endpoint.name}: expected {endpoint.status}, got {status}: {answer!r}")
-        answers[endpoint.name] = {"status": status, "body": answer.decode()}
+        # The headers, for --bare-with-headers; uvicorn and Starlette add these three themselves.
+        extra = [
+            [name, value] for name, value in sent if name.lower() not in ("content-length", "content-type", "date")
+        ]
+        answers[endpoint.name] = {"status": status, "body": answer.decode(), "headers": extra}
     return answers
 
 
@@ -594,6 +613,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="check the harness in seconds: list only, one 1-second round, 1,000 accounts, 2 start-ups",
     )
+    parser.add_argument(
+        "--bare-with-headers",
+        action="store_true",
+        help="diagnostic: the bare app also sends the emulator's headers (KPN, CORS, quota), to see their cost",
+    )
     parser.add_argument("--verbose", action="store_true", help="print every load run as it ends")
     parser.add_argument("--output", type=Path, help="also write the report (Markdown) to this file")
     args = parser.parse_args(argv)
@@ -612,6 +636,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     load_before = load_average()
     header = machine_lines(generator, pin)
+    if args.bare_with_headers:
+        header.append("- diagnostic: the bare app sends the emulator's recorded headers too (--bare-with-headers)")
     print("\n".join(header), flush=True)
 
     rows: list[Row] = []
@@ -631,6 +657,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 str(bare_port),
                 "--bodies",
                 str(answers_file),
+                *(["--with-headers"] if args.bare_with_headers else []),
             ]
             with running("bare", bare_command, bare_port, f"{API}/sipaccounts", log_dir) as bare:
                 run_id = secrets.token_hex(2)
