@@ -78,7 +78,7 @@ async def measure(app: ASGIApp, endpoint: Endpoint, path: str, token: str | None
     headers = {"Content-Type": endpoint.content_type} if endpoint.content_type else {}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    bodies = [(endpoint.body or "").replace("{n}", f"u{next(_UNIQUE)}").encode() for _ in range(count)]
+    bodies = [(endpoint.body or "").replace("{n}", f"user{next(_UNIQUE)}").encode() for _ in range(count)]
     started = time.process_time()
     for body in bodies:
         status, answer = await call(app, endpoint.method, path, headers, body)
