@@ -61,6 +61,8 @@ class SipAccountStore:
         self._accounts: dict[str, SipAccount] = {}
         self._by_username: dict[str, str] = {}
         self.next_id = 1
+        # Goes up on every change, so a reader can tell whether what it derived from list() is still current.
+        self.version = 0
 
     def list(self) -> list[SipAccount]:
         return list(self._accounts.values())
@@ -110,17 +112,20 @@ class SipAccountStore:
             current.contact,
         )
         self._accounts[account_id] = account
+        self.version += 1
         return account
 
     def delete(self, account_id: str) -> SipAccount:
         account = self.get(account_id)
         del self._accounts[account_id]
+        self.version += 1
         del self._by_username[account.username]
         return account
 
     def set_registration(self, account_id: str, registered: bool, contact: str = "") -> SipAccount:
         account = replace(self.get(account_id), registered=registered, contact=contact if registered else "")
         self._accounts[account_id] = account
+        self.version += 1
         return account
 
     def restore(self, account: SipAccount) -> None:
@@ -133,4 +138,5 @@ class SipAccountStore:
 
     def _store(self, account: SipAccount) -> None:
         self._accounts[account.id] = account
+        self.version += 1
         self._by_username[account.username] = account.id

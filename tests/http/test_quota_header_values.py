@@ -4,42 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
-
-from starlette.types import ASGIApp, Message
 
 from mock_server.app import create_app
 from mock_server.clock import Clock
 from mock_server.routes.context import API_PREFIX
 from mock_server.routes.oauth import TOKEN_PATH
-
-
-async def _call(app: ASGIApp, method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> Any:
-    path, _, query = path.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"testserver"), *headers],
-        "client": ("127.0.0.1", 1),
-        "server": ("testserver", 80),
-    }
-    messages: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: Message) -> None:
-        messages.append(message)
-
-    await app(scope, receive, send)
-    return messages[0]["status"], messages[0]["headers"], b"".join(m.get("body", b"") for m in messages[1:])
+from tests.asgi_call import call
 
 
 def _quota(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -54,14 +24,14 @@ def test_quota_headers_count_up_and_keep_their_order() -> None:
     form_type = (b"content-type", b"application/x-www-form-urlencoded")
 
     async def scenario() -> list[list[tuple[bytes, bytes]]]:
-        status, _, body = await _call(app, "POST", TOKEN_PATH + "?grant_type=client_credentials", [form_type], form)
+        status, _, body = await call(app, "POST", TOKEN_PATH + "?grant_type=client_credentials", [form_type], form)
         assert status == 200
         token = re.search(rb'"access_token":"(\w+)"', body)
         assert token is not None
         bearer = (b"authorization", b"Bearer " + token.group(1))
         seen = []
         for _ in range(2):
-            status, headers, _ = await _call(app, "GET", API_PREFIX + "/sipaccounts", [bearer])
+            status, headers, _ = await call(app, "GET", API_PREFIX + "/sipaccounts", [bearer])
             assert status == 200
             seen.append(_quota(headers))
         return seen
@@ -80,8 +50,8 @@ def test_cors_headers_with_and_without_origin() -> None:
     app = create_app()  # no token: 401s, which carry the standard headers too
 
     async def scenario() -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
-        _, plain, _ = await _call(app, "GET", API_PREFIX + "/sipaccounts", [])
-        _, echoed, _ = await _call(app, "GET", API_PREFIX + "/sipaccounts", [(b"origin", b"http://app.local")])
+        _, plain, _ = await call(app, "GET", API_PREFIX + "/sipaccounts", [])
+        _, echoed, _ = await call(app, "GET", API_PREFIX + "/sipaccounts", [(b"origin", b"http://app.local")])
         return plain, echoed
 
     plain, echoed = asyncio.run(scenario())
@@ -89,5 +59,5 @@ def test_cors_headers_with_and_without_origin() -> None:
     assert not any(name == b"vary" for name, _ in plain)
     assert echoed[-2:] == [(b"access-control-allow-origin", b"http://app.local"), (b"vary", b"Origin")]
     # The shared list of headers for calls without an Origin is never changed by a call with one.
-    _, again, _ = asyncio.run(_call(app, "GET", API_PREFIX + "/sipaccounts", []))
+    _, again, _ = asyncio.run(call(app, "GET", API_PREFIX + "/sipaccounts", []))
     assert again == plain
