@@ -308,12 +308,22 @@ def running(name: str, command: list[str], port: int, ready_path: str, log_dir: 
         server.stop()
 
 
-def emulator_command(pin: Pinning, port: int) -> list[str]:
+def emulator_executable() -> str:
     script = Path(sys.executable).with_name("apidaze-mock")
     executable = str(script) if script.exists() else shutil.which("apidaze-mock")
     if executable is None:
         raise SystemExit("apidaze-mock is not installed: pip install -e . first")
-    return [*pin.server, executable, "--fixtures", str(FIXTURES), "--port", str(port)]
+    return executable
+
+
+def emulator_options(extra: Sequence[str] = ()) -> list[str]:
+    """The issue measures the emulator with its access log off: say so where this version has the switch."""
+    shown = subprocess.run([emulator_executable(), "--help"], capture_output=True, text=True, check=False)  # noqa: S603
+    return (["--no-access-log"] if "--no-access-log" in shown.stdout else []) + list(extra)
+
+
+def emulator_command(pin: Pinning, port: int, options: Sequence[str] = ()) -> list[str]:
+    return [*pin.server, emulator_executable(), "--fixtures", str(FIXTURES), "--port", str(port), *options]
 
 
 # --- load -----------------------------------------------------------------------------------------------------
@@ -460,11 +470,12 @@ def memory_figures(pin: Pinning, accounts: int, clients: int) -> dict[str, int]:
     return figures
 
 
-def startup_samples(pin: Pinning, count: int, log_dir: Path) -> list[float]:
+def startup_samples(pin: Pinning, count: int, log_dir: Path, options: Sequence[str]) -> list[float]:
     samples = []
     for _ in range(count):
         port = free_port()
-        with running("emulator-startup", emulator_command(pin, port), port, HEALTH_PATH, log_dir) as server:
+        command = emulator_command(pin, port, options)
+        with running("emulator-startup", command, port, HEALTH_PATH, log_dir) as server:
             samples.append(server.startup_seconds)
     return samples
 
@@ -618,6 +629,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="diagnostic: the bare app also sends the emulator's headers (KPN, CORS, quota), to see their cost",
     )
+    parser.add_argument(
+        "--emulator-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra argument for apidaze-mock, repeatable (--no-access-log is passed where the option exists)",
+    )
     parser.add_argument("--verbose", action="store_true", help="print every load run as it ends")
     parser.add_argument("--output", type=Path, help="also write the report (Markdown) to this file")
     args = parser.parse_args(argv)
@@ -635,7 +653,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     pin = pinning(not args.no_pin)
     started = time.perf_counter()
     load_before = load_average()
+    options = emulator_options(args.emulator_arg)
     header = machine_lines(generator, pin)
+    shown_command = " ".join(["apidaze-mock --fixtures benchmarks/fixtures.yaml --port PORT", *options])
+    header.append(f"- emulator: `{shown_command}`")
     if args.bare_with_headers:
         header.append("- diagnostic: the bare app sends the emulator's recorded headers too (--bare-with-headers)")
     print("\n".join(header), flush=True)
@@ -644,7 +665,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="apidaze-bench-") as temp:
         log_dir = Path(temp)
         emulator_port, bare_port = free_port(), free_port()
-        with running("emulator", emulator_command(pin, emulator_port), emulator_port, HEALTH_PATH, log_dir) as emu:
+        command = emulator_command(pin, emulator_port, options)
+        with running("emulator", command, emulator_port, HEALTH_PATH, log_dir) as emu:
             startup = [emu.startup_seconds]
             tokens = {client: token_for(emulator_port, client) for client in SECRETS}
             answers_file = log_dir / "answers.json"
@@ -663,7 +685,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 run_id = secrets.token_hex(2)
                 for endpoint in endpoints:
                     rows.append(measure_endpoint(endpoint, emu, bare, tokens, run_id, generator, pin, args))
-        startup += startup_samples(pin, args.startups - 1, log_dir)
+        startup += startup_samples(pin, args.startups - 1, log_dir, options)
     memory = memory_figures(pin, args.accounts, 100) if args.accounts > 0 else {}
     text = report(
         rows, memory, startup, header, args.connections, args.duration, args.rounds, (load_before, load_average())
