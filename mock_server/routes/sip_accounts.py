@@ -24,11 +24,12 @@ def routes(context: RouteContext) -> list[Route]:
     listed: WeakKeyDictionary[SipAccountStore, tuple[int, bytes]] = WeakKeyDictionary()
 
     def list_body(store: SipAccountStore) -> bytes:
+        version = store.version  # read first: a change made while rendering (another thread) forces a re-render
         cached = listed.get(store)
-        if cached is not None and cached[0] == store.version:
+        if cached is not None and cached[0] == version:
             return cached[1]
         body = orjson.dumps([account.to_api() for account in store.list()])
-        listed[store] = (store.version, body)
+        listed[store] = (version, body)
         return body
 
     async def collection(request: Request) -> Response:
