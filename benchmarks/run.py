@@ -21,6 +21,7 @@ import os
 import platform
 import secrets
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -602,6 +603,8 @@ def load_average() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A SIGTERM (a test runner's timeout, a CI stop) unwinds like Ctrl-C, so the servers started here are stopped.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--duration",

@@ -7,8 +7,10 @@ always, wrk where it is installed.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +18,20 @@ from pathlib import Path
 import pytest
 
 RUN = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
+
+
+def _run(command: list[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the harness in its own process group; on a timeout, stop the group (harness and its servers) first."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=30)
+        pytest.fail(f"the harness ran over {timeout} s:\n{stdout}\n{stderr}")
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def _still_running(output: str) -> list[int]:
@@ -30,13 +46,7 @@ def test_benchmark_smoke_run_starts_and_stops_cleanly(generator: str, tmp_path: 
     if generator == "wrk" and shutil.which("wrk") is None:
         pytest.skip("wrk is not installed")
     report = tmp_path / "report.md"
-    done = subprocess.run(
-        [sys.executable, str(RUN), "--smoke", f"--load-generator={generator}", f"--output={report}"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _run([sys.executable, str(RUN), "--smoke", f"--load-generator={generator}", f"--output={report}"])
     assert done.returncode == 0, done.stdout + done.stderr
     text = report.read_text()
     assert f"load generator: {generator}" in text
@@ -48,8 +58,6 @@ def test_benchmark_smoke_run_starts_and_stops_cleanly(generator: str, tmp_path: 
 
 
 def test_benchmark_refuses_unknown_endpoints() -> None:
-    done = subprocess.run(
-        [sys.executable, str(RUN), "--endpoints=nope"], capture_output=True, text=True, timeout=60, check=False
-    )
+    done = _run([sys.executable, str(RUN), "--endpoints=nope"])
     assert done.returncode == 2
     assert "unknown endpoint" in done.stderr
