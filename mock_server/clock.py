@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
 class Clock:
@@ -57,9 +58,17 @@ class Clock:
         self._frozen = None
 
 
+# Every answer formats timestamps (two per SIP account, one quota reset per call), mostly the same few values:
+# stored accounts keep theirs and a quota window lasts a minute or more. Memoised, a repeat costs a dict lookup.
+@lru_cache(maxsize=4096)
 def iso_utc(epoch_seconds: float, *, millis: bool = True) -> str:
     """``2019-09-11T15:50:10.000Z``: the upstream platform's timestamp shape, milliseconds and ``Z``."""
     moment = datetime.fromtimestamp(epoch_seconds, UTC)
+    # An f-string, not strftime: a third of the cost, and the same text.
+    text = (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
+    )
     if not millis:
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        return text + "Z"
+    return f"{text}.{moment.microsecond // 1000:03d}Z"

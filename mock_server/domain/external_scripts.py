@@ -10,7 +10,7 @@ from mock_server.clock import iso_utc
 from mock_server.errors import ExternalScriptAlreadyExists, ExternalScriptNotFound
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExternalScript:
     id: str
     name: str

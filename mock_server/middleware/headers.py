@@ -6,8 +6,9 @@ own shape (with the same headers) rather than a bare text page.
 
 from __future__ import annotations
 
+import itertools
 import logging
-import uuid
+import os
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,6 +33,19 @@ STATIC_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
+# What a call without an Origin header gets, built once.
+_ANY: list[tuple[bytes, bytes]] = [*STATIC_HEADERS, (b"access-control-allow-origin", b"*")]
+
+# Transaction ids need to be unique, not secret: a random prefix per process and a counter, 32 hex digits like the
+# uuid4().hex they replace, which cost a call into the OS's random source on every request.
+_ID_PREFIX = os.urandom(8).hex()
+_ID_COUNTER = itertools.count(1)
+
+
+def new_transaction_id() -> str:
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
+
+
 class HeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -40,7 +54,7 @@ class HeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        scope["apidaze.transaction_id"] = uuid.uuid4().hex
+        scope["apidaze.transaction_id"] = new_transaction_id()
         origin = b""
         preflight = False
         for name, value in scope["headers"]:
@@ -49,12 +63,10 @@ class HeadersMiddleware:
             elif name == b"access-control-request-method":
                 preflight = True
         # Echo the caller's origin (a browser ignores credentials with "*"); any origin may call the emulator.
-        cors = [(b"access-control-allow-origin", origin or b"*")]
-        if origin:
-            cors.append((b"vary", b"Origin"))
+        added = [*STATIC_HEADERS, (b"access-control-allow-origin", origin), (b"vary", b"Origin")] if origin else _ANY
 
         if preflight and scope["method"] == "OPTIONS":
-            await send({"type": "http.response.start", "status": 204, "headers": STATIC_HEADERS + cors})
+            await send({"type": "http.response.start", "status": 204, "headers": list(added)})
             await send({"type": "http.response.body", "body": b""})
             return
 
@@ -64,7 +76,7 @@ class HeadersMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [*message.get("headers", ()), *STATIC_HEADERS, *cors]
+                message["headers"] = [*message.get("headers", ()), *added]
             await send(message)
 
         try:

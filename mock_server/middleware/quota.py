@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.clock import Clock, iso_utc
@@ -11,16 +13,25 @@ from mock_server.errors import QuotaExceeded, SpikeArrest
 from mock_server.http import error_response
 
 
-def quota_headers(state: QuotaState) -> list[tuple[bytes, bytes]]:
-    policy = state.policy
-    reset = iso_utc(state.reset_at, millis=False)
-    return [
+# Only quota-used changes from call to call: the policy's three headers are built once per policy, and the reset
+# header once per window (a client's window lasts a minute or more), not encoded afresh on every call.
+@lru_cache(maxsize=256)
+def _policy_headers(policy: QuotaPolicy) -> tuple[tuple[bytes, bytes], ...]:
+    return (
         (b"quota-interval", str(policy.interval).encode()),
         (b"quota-time-unit", policy.time_unit.encode()),
         (b"quota-limit", str(policy.limit).encode()),
-        (b"quota-used", str(state.used).encode()),
-        (b"quota-reset-UTC", reset.encode()),
-    ]
+    )
+
+
+@lru_cache(maxsize=256)
+def _reset_header(reset_at: float) -> tuple[bytes, bytes]:
+    return (b"quota-reset-UTC", iso_utc(reset_at, millis=False).encode())
+
+
+def quota_headers(state: QuotaState) -> list[tuple[bytes, bytes]]:
+    """The five ``quota-*`` headers of a call, in this order."""
+    return [*_policy_headers(state.policy), (b"quota-used", str(state.used).encode()), _reset_header(state.reset_at)]
 
 
 class QuotaMiddleware:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mock_server.http import JSONResponse, body_fields
+from mock_server.domain.sip_accounts import SipAccountStore
+from mock_server.http import JSON, JSONResponse, body_fields
 from mock_server.routes.context import API_PREFIX, RouteContext
 from mock_server.spec import operations
 
@@ -14,6 +18,19 @@ from mock_server.spec import operations
 def routes(context: RouteContext) -> list[Route]:
     ops = operations()
     create_op, update_op, item_op = ops["createSipAccount"], ops["updateSipAccount"], ops["getSipAccount"]
+    # The list answer's body per store, with the store version it shows: rendering every account (to_api, then
+    # orjson) was most of a list answer's own time, and clients poll the list far more often than they change it.
+    # Weak keys, so a store dropped by a reset takes its body along.
+    listed: WeakKeyDictionary[SipAccountStore, tuple[int, bytes]] = WeakKeyDictionary()
+
+    def list_body(store: SipAccountStore) -> bytes:
+        version = store.version  # read first: a change made while rendering (another thread) forces a re-render
+        cached = listed.get(store)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        body = orjson.dumps([account.to_api() for account in store.list()])
+        listed[store] = (version, body)
+        return body
 
     async def collection(request: Request) -> Response:
         store = context.tenant(request).sip_accounts
@@ -21,7 +38,7 @@ def routes(context: RouteContext) -> list[Route]:
             fields = await body_fields(request, create_op)
             account = store.create(fields["username"], fields)
             return JSONResponse([account.to_api()], 201)
-        return JSONResponse([account.to_api() for account in store.list()])
+        return Response(list_body(store), media_type=JSON)
 
     async def item(request: Request) -> Response:
         account_id = request.path_params["id"]
