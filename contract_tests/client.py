@@ -123,8 +123,10 @@ class Target:
             raise RuntimeError(f"control plane {method} {path} answered {response.status_code}: {response.text}")
 
 
-def in_process_target(app: Emulator) -> Target:
-    return Target(session=ASGIClient(app), base_url="", tokens=TokenSource(app), app=app)
+def in_process_target(emulator: Emulator, app: Any | None = None) -> Target:
+    """The emulator in-process; ``app`` is what requests go through when it is wrapped (broken variants)."""
+    app = app if app is not None else emulator
+    return Target(session=ASGIClient(app), base_url="", tokens=TokenSource(app), app=emulator)
 
 
 def live_target(base_url: str) -> Target:

@@ -1,0 +1,85 @@
+"""The suite must be able to fail: each broken emulator of ``variants.py`` is caught by the check named for it.
+
+Schemathesis variants run through schemathesis' own engine, in-process, with every phase (examples, coverage,
+fuzzing, stateful) and the suite's config; the run stops at the first failure of the expected check. State-machine
+variants run ``model.ApiModel``. These tests always run in-process: they break the emulator, not the real API.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+from schemathesis.engine import Status, events, from_schema
+
+from contract_tests import profiles
+from contract_tests.client import in_process_target
+from contract_tests.model import ApiModel
+from contract_tests.schema import load_schema
+from contract_tests.variants import VARIANTS, Variant
+from mock_server.app import create_app
+
+SEED = 20261127  # fixed: the same cases every run, whatever the profile
+
+
+def failed_checks(app: object, wanted: str, variant: Variant | None = None) -> Counter[str]:
+    """Run schemathesis against ``app``; the checks that failed, stopping once ``wanted`` did."""
+    schema = load_schema(app, max_examples=variant.max_examples if variant else 10, seed=SEED)
+    if variant is not None and variant.phases is not None:
+        schema.config.phases.update(phases=list(variant.phases))
+    failed: Counter[str] = Counter()
+    stream = from_schema(schema).execute()
+    for event in stream:
+        if isinstance(event, events.FatalError):
+            raise event.exception
+        if isinstance(event, events.ScenarioFinished):
+            for nodes in event.recorder.checks.values():
+                failed.update(node.name for node in nodes if node.status == Status.FAILURE)
+            if failed[wanted]:
+                stream.stop()
+    return failed
+
+
+def model_failure(variant: Variant) -> AssertionError | None:
+    with variant.build() as (app, emulator):
+        target = in_process_target(emulator, app)
+
+        class BrokenModel(ApiModel):
+            make_target = staticmethod(lambda: target)
+
+        try:
+            run_state_machine_as_test(
+                BrokenModel,
+                settings=settings(
+                    profiles.hypothesis_settings(),
+                    derandomize=True,
+                    max_examples=50,
+                    stateful_step_count=30,
+                    phases=[Phase.generate],  # finding it is enough; shrinking would only cost time
+                ),
+            )
+        except AssertionError as error:
+            return error
+    return None
+
+
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v.catches != "model"], ids=lambda v: v.name)
+def test_schemathesis_catches(variant: Variant) -> None:
+    with variant.build() as (app, _):
+        failed = failed_checks(app, variant.catches, variant)
+    assert failed[variant.catches], f"{variant.name!r} was not caught by {variant.catches}; failures: {dict(failed)}"
+
+
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v.catches == "model"], ids=lambda v: v.name)
+def test_model_catches(variant: Variant) -> None:
+    error = model_failure(variant)
+    assert error is not None, f"the state machine did not catch {variant.name!r}"
+
+
+def test_sound_emulator_passes_the_same_runs() -> None:
+    """The control: the unbroken emulator gives no failure in the very runs that catch the variants."""
+    failed = failed_checks(create_app(), wanted="")
+    assert not failed, dict(failed)
+    assert model_failure(Variant("none", "model")) is None
