@@ -51,7 +51,7 @@ def test_same_suite_passes_live(served: str) -> None:
     }
     env.pop("APIDAZE_TOKEN_URL", None)
     result = subprocess.run(  # noqa: S603 (fixed arguments)
-        [sys.executable, "-m", "pytest", *LIVE_MODULES, "-q", "-p", "no:cacheprovider", "-rA"],
+        [sys.executable, "-m", "pytest", *LIVE_MODULES, "-p", "no:cacheprovider", "-rA"],
         cwd=settings.ROOT,
         env=env,
         capture_output=True,
