@@ -14,32 +14,16 @@ import yaml
 from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.engine import from_schema
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contract_tests import profiles
 from contract_tests import settings as env
 from contract_tests.client import in_process_target
 from contract_tests.model import ApiModel
+from contract_tests.recorder import Recorder
 from contract_tests.schema import load_schema, operation_ids
 from mock_server.app import create_app
 
 METHODS = ("get", "put", "post", "delete", "patch")
-
-
-class Recorder:
-    """Notes the method, path and status of every answer."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.seen: list[tuple[str, str, int]] = []
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def record(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self.seen.append((scope["method"], scope["path"], message["status"]))
-            await send(message)
-
-        await self.app(scope, receive, record if scope["type"] == "http" else send)
 
 
 def contract_operations() -> dict[str, tuple[str, re.Pattern[str]]]:

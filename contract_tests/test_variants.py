@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hypothesis import Phase, settings
+from hypothesis import Phase, given, settings
+from hypothesis import settings as hypothesis_settings
 from hypothesis.stateful import run_state_machine_as_test
+from schemathesis import Case, GenerationMode
+from schemathesis.core.failures import FailureGroup
 from schemathesis.engine import Status, events, from_schema
 
 from contract_tests import profiles
+from contract_tests import settings as env_settings
 from contract_tests.client import in_process_target
 from contract_tests.model import ApiModel
 from contract_tests.schema import load_schema
@@ -76,6 +80,27 @@ def test_schemathesis_catches(variant: Variant) -> None:
 def test_model_catches(variant: Variant) -> None:
     error = model_failure(variant)
     assert error is not None, f"the state machine did not catch {variant.name!r}"
+    assert "reproduce: curl -X" in str(error), "a failure must say how to replay the request"
+
+
+def test_pytest_failure_shows_a_curl_command() -> None:
+    """What a user sees in pytest when a check fails: the check, and a curl command that replays the request."""
+    variant = next(v for v in VARIANTS if v.catches == "status_code_conformance")
+    with variant.build() as (app, _):
+        schema = load_schema(app, max_examples=1, seed=SEED)
+        operation = schema.find_operation_by_label(f"POST {env_settings.API_PREFIX}/sipaccounts")
+        assert operation is not None
+
+        @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+        @hypothesis_settings(max_examples=1, phases=[Phase.generate], database=None, derandomize=True)
+        def call(case: Case) -> None:
+            case.call_and_validate()
+
+        with pytest.raises(FailureGroup) as raised:
+            call()
+    message = str(raised.value) + "".join(str(e) for e in raised.value.exceptions)
+    assert "ST103 Undocumented status code" in message
+    assert "curl -X POST" in message
 
 
 def test_sound_emulator_passes_the_same_runs() -> None:
