@@ -6,50 +6,36 @@ A request flows one way: headers, journal, auth, quota, faults, route, domain st
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Router
+from starlette.routing import BaseRoute, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
-from mock_server.errors import ApiError, MethodNotAllowed, NotFound, OAuthError, oauth_error_body
+from mock_server.errors import ApiError, OAuthError, oauth_error_body
 from mock_server.fixtures import Fixtures, load_fixtures
-from mock_server.http import JSONResponse, error_response
+from mock_server.http import JSONResponse, api_error_handler, http_exception_handler
 from mock_server.middleware.auth import AuthMiddleware
 from mock_server.middleware.headers import HeadersMiddleware
 from mock_server.middleware.quota import QuotaMiddleware
 from mock_server.routes import external_scripts, oauth, sip_accounts
 from mock_server.routes.context import API_PREFIX, RouteContext
+from mock_server.scripts.fetch import FetchPolicy
 from mock_server.state import EmulatorState
 
 ADMIN_PREFIX = "/__admin"
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(exc, request.scope)
-
-
 async def _oauth_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OAuthError)
     return JSONResponse(oauth_error_body(exc), exc.status, headers=exc.headers)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 405:
-        error: ApiError = MethodNotAllowed(
-            info=f"{request.method} {request.url.path}; allowed: {(exc.headers or {}).get('Allow', '')}",
-            headers=exc.headers,
-        )
-    else:
-        error = NotFound(info=f"no route for {request.method} {request.url.path}", headers=exc.headers)
-    return error_response(error, request.scope)
 
 
 class Emulator:
@@ -61,18 +47,18 @@ class Emulator:
 
     def __init__(self, state: EmulatorState, *, admin: bool = True) -> None:
         self.state = state
-        self.control: ASGIApp | None = create_control_app(state) if admin else None
+        self.control: Starlette | None = create_control_app(state) if admin else None
 
         context = RouteContext(state.backends, state.clients)
-        router = Router(
-            routes=[
-                *oauth.routes(state.clients, state.tokens),
-                *sip_accounts.routes(context),
-                *external_scripts.routes(context),
-            ]
-        )
+        self.api_routes: list[BaseRoute] = [
+            *oauth.routes(state.clients, state.tokens),
+            *sip_accounts.routes(context),
+            *external_scripts.routes(context, state.script_policy),
+        ]
+        router = Router(routes=self.api_routes)
         chain: ASGIApp = ExceptionMiddleware(
-            router, handlers={ApiError: _api_error, OAuthError: _oauth_error, HTTPException: _http_error}
+            router,
+            handlers={ApiError: api_error_handler, OAuthError: _oauth_error, HTTPException: http_exception_handler},
         )
         chain = QuotaMiddleware(chain, state.clients, state.quotas, state.clock)
         chain = AuthMiddleware(chain, state.tokens, API_PREFIX)
@@ -87,11 +73,18 @@ class Emulator:
             await self.api(scope, receive, send)
 
 
-def create_app(fixtures: Fixtures | Path | None = None, *, clock: Clock | None = None, admin: bool = True) -> Emulator:
+def create_app(
+    fixtures: Fixtures | Path | None = None,
+    *,
+    clock: Clock | None = None,
+    admin: bool = True,
+    script_hosts: Iterable[str] | None = None,
+) -> Emulator:
     """Build the emulator from a seed file (the default fixtures when none is given).
 
-    ``admin=False`` leaves out the control plane under ``/__admin``.
+    ``admin=False`` leaves out the control plane under ``/__admin``. ``script_hosts`` are the hosts the script
+    test endpoint and the call simulator may fetch from (loopback when none are given; ``*`` for any).
     """
     if not isinstance(fixtures, Fixtures):
         fixtures = load_fixtures(fixtures)
-    return Emulator(EmulatorState(fixtures, clock), admin=admin)
+    return Emulator(EmulatorState(fixtures, clock, FetchPolicy.from_hosts(script_hosts)), admin=admin)

@@ -14,6 +14,7 @@ from mock_server.app import create_app
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.routes.context import API_PREFIX
 from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.scripts.commands import COMMANDS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,25 +31,38 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="seed file with clients, quotas and resources (default: built in)",
     )
+    parser.add_argument(
+        "--script-hosts",
+        nargs="+",
+        metavar="HOST",
+        help="hosts the script test endpoint and call simulator may fetch from (default: loopback; '*': any)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.epilog = (
+        "Script tools: apidaze-mock check-script FILE_OR_URL; apidaze-mock call URL [--dtmf 1] (see --help)."
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
     args = build_parser().parse_args(argv)
     try:
         fixtures = load_fixtures(args.fixtures)
     except FixtureError as error:
         print(f"apidaze-mock: cannot load fixtures:\n{error}", file=sys.stderr)
         return 2
-    app = create_app(fixtures)
+    app = create_app(fixtures, script_hosts=args.script_hosts)
     base = f"http://{args.host}:{args.port}"
     print(f"apidaze-mock {__version__} on {base}")
     print(f"  token:   POST {base}{TOKEN_PATH}?grant_type=client_credentials")
     print(f"  API:     {base}{API_PREFIX}")
-    for seed in fixtures.clients[:3]:
-        # Demo credentials of the local fixtures only; real secrets never come through here.
-        print(f"  client:  {seed.client.client_id} / {seed.client.client_secret}")
+    for seed in fixtures.clients:
+        # Only the built-in demo seed's secrets are shown: a user's seed file may hold secrets worth keeping.
+        secret = seed.client.client_secret if args.fixtures is None else "(secret in your fixtures file)"
+        print(f"  client:  {seed.client.client_id} / {secret}")
     sys.stdout.flush()
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0

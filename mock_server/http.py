@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
@@ -13,6 +14,8 @@ from starlette.types import Scope
 from mock_server.errors import (
     ApiError,
     MalformedBody,
+    MethodNotAllowed,
+    NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
     api_error_body,
@@ -37,6 +40,25 @@ def transaction_id(scope: Scope) -> str:
 
 def error_response(error: ApiError, scope: Scope) -> JSONResponse:
     return JSONResponse(api_error_body(error, transaction_id(scope)), error.status, headers=error.headers)
+
+
+async def api_error_handler(request: Request, exc: Exception) -> Response:
+    """Exception handler: an ``ApiError`` raised by a route, in the API's shape."""
+    assert isinstance(exc, ApiError)
+    return error_response(exc, request.scope)
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    """Exception handler: the router's 404 and 405 (keeping its ``Allow`` header), in the API's shape."""
+    assert isinstance(exc, HTTPException)
+    where = f"{request.method} {request.url.path}"
+    error: ApiError
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        error = MethodNotAllowed(info=f"{where}; allowed: {allowed}", headers=exc.headers)
+    else:
+        error = NotFound(info=f"no route for {where}", headers=exc.headers)
+    return error_response(error, request.scope)
 
 
 def media_type(request: Request) -> str:

@@ -9,24 +9,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_server import __version__
-from mock_server.control import clock, registrations
-from mock_server.errors import ApiError, MethodNotAllowed, NotFound
-from mock_server.http import JSONResponse, body_fields, error_response
+from mock_server.control import calls, clock, registrations
+from mock_server.errors import ApiError
+from mock_server.http import JSONResponse, api_error_handler, body_fields, http_exception_handler
 from mock_server.spec import ADMIN_SPEC, operations
 from mock_server.state import EmulatorState
-
-
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(exc, request.scope)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    error: ApiError = (
-        MethodNotAllowed(headers=exc.headers) if exc.status_code == 405 else NotFound(info=request.url.path)
-    )
-    return error_response(error, request.scope)
 
 
 def create_control_app(state: EmulatorState) -> Starlette:
@@ -47,6 +34,7 @@ def create_control_app(state: EmulatorState) -> Starlette:
             Route("/__admin/reset", reset, methods=["POST"]),
             *clock.routes(state.clock),
             *registrations.routes(state.backends),
+            *calls.routes(state.script_policy),
         ],
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+        exception_handlers={ApiError: api_error_handler, HTTPException: http_exception_handler},
     )

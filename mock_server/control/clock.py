@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_server.clock import Clock, iso_utc
+from mock_server.errors import InvalidRequest
 from mock_server.http import JSONResponse, body_fields
 from mock_server.spec import ADMIN_SPEC, operations
 
@@ -20,19 +21,36 @@ def clock_view(clock: Clock) -> dict[str, Any]:
     return {"now": iso_utc(now), "epoch": now, "mode": mode, "offset_seconds": clock.offset_seconds}
 
 
+# Beyond these the calendar arithmetic of quota windows and timestamps overflows.
+EARLIEST, LATEST = 0.0, datetime(3000, 1, 1, tzinfo=UTC).timestamp()
+
+
+def _parse_instant(text: str) -> float:
+    # RFC 3339 allows what Python's parser does not: lower-case separators, leap seconds, long fractions.
+    try:
+        return datetime.fromisoformat(text.upper()).timestamp()
+    except ValueError:
+        raise InvalidRequest(
+            f"body.now: {text!r} is not an instant this clock can take.",
+            info="use YYYY-MM-DDTHH:MM:SS[.ffffff]Z or an offset; no leap seconds",
+        ) from None
+
+
 def routes(clock: Clock) -> list[Route]:
     change_op = operations(ADMIN_SPEC)["adminSetClock"]
 
     async def endpoint(request: Request) -> Response:
         if request.method == "POST":
             change = await body_fields(request, change_op)
-            freeze = bool(change.get("freeze", False))
             if "now" in change:
-                clock.set(datetime.fromisoformat(change["now"]).timestamp(), freeze=freeze)
+                target = _parse_instant(change["now"])
             else:
-                clock.advance(float(change["advance_seconds"]))
-                if freeze:
-                    clock.set(clock.now(), freeze=True)
+                target = clock.now() + float(change["advance_seconds"])
+            if not EARLIEST <= target < LATEST:
+                raise InvalidRequest(
+                    "The clock can be set between 1970 and 3000 only.", info=f"target epoch {target:.0f}"
+                )
+            clock.set(target, freeze=bool(change.get("freeze", False)))
         elif request.method == "DELETE":
             clock.reset()
         return JSONResponse(clock_view(clock))

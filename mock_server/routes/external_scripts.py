@@ -9,10 +9,13 @@ from starlette.routing import Route
 from mock_server.errors import ExternalScriptNotFound
 from mock_server.http import JSONResponse, body_fields, query_fields
 from mock_server.routes.context import API_PREFIX, RouteContext
+from mock_server.scripts.fetch import CallParameters, FetchPolicy, ScriptFetcher
+from mock_server.scripts.report import inspect_script
 from mock_server.spec import operations
 
 
-def routes(context: RouteContext) -> list[Route]:
+def routes(context: RouteContext, script_policy: FetchPolicy | None = None) -> list[Route]:
+    fetcher = ScriptFetcher(script_policy)
     ops = operations()
     create_op, update_op = ops["createExternalScript"], ops["updateExternalScript"]
     item_op, test_op = ops["getExternalScript"], ops["testExternalScript"]
@@ -39,14 +42,17 @@ def routes(context: RouteContext) -> list[Route]:
     async def test(request: Request) -> Response:
         params = query_fields(request, test_op)
         script = context.tenant(request).external_scripts.current
-        url = params.get("url") or (script.url if script else "")
+        url = params.pop("url", "") or (script.url if script else "")
         if not url:
             raise ExternalScriptNotFound(
                 "You have no external script to test: pass ?url=... or create one first.", info="url: missing"
             )
         if script is not None and script.url == url:
-            return JSONResponse([script.to_api()])
-        return JSONResponse([{"id": "", "name": "", "url": url, "created_at": "", "updated_at": ""}])
+            tested = script.to_api()
+        else:
+            tested = {"id": "", "name": "", "url": url, "created_at": "", "updated_at": ""}
+        report = await inspect_script(fetcher, url, CallParameters.from_query(params))
+        return JSONResponse([{**tested, **report.to_api()}])
 
     base = f"{API_PREFIX}/externalscripts"
     # "/test" comes before "/{id}", or the test endpoint would read as a script with id "test".

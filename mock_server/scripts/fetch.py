@@ -1,0 +1,189 @@
+"""Fetching a script the way APIdaze does, with guards so the emulator cannot be turned against other machines.
+
+Only http(s), only allowed hosts (loopback unless configured), one overall time-out, a size cap read as the body
+streams in, and at most one redirect (to an allowed host too). A failure is a value, never an exception: the test
+endpoint reports it as a finding and the simulator as an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from uuid import uuid4
+
+import httpx
+
+LOOPBACK = "loopback"
+ANY_HOST = "*"
+DEFAULT_TIMEOUT_SECONDS = 5.0
+DEFAULT_MAX_BYTES = 256 * 1024
+MAX_REDIRECTS = 1
+# Identity only: the size cap then counts the bytes that arrive, and no small gzip body can inflate in memory.
+HEADERS = {"Accept": "text/xml", "Accept-Encoding": "identity"}
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Where scripts may be fetched from. ``allowed_hosts`` holds host names, IP literals, ``loopback`` (127/8,
+    ::1 and localhost) or ``*`` (anything: only on a machine whose network you trust)."""
+
+    allowed_hosts: frozenset[str] = frozenset({LOOPBACK})
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    @classmethod
+    def from_hosts(
+        cls,
+        hosts: Iterable[str] | None,
+        *,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> FetchPolicy:
+        """A policy from a list such as ``--script-hosts``'s; an empty list means loopback only."""
+        chosen = frozenset(host.strip().lower() for host in hosts or () if host.strip()) or frozenset({LOOPBACK})
+        return cls(chosen, timeout_seconds, max_bytes)
+
+    def refusal(self, url: str) -> str | None:
+        """Why ``url`` may not be fetched, or ``None``."""
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as error:
+            return f"invalid URL {url!r}: {error}"
+        if parsed.scheme not in ("http", "https"):
+            return f"only http and https URLs are fetched, not {parsed.scheme or 'a relative URL'!r}"
+        host = parsed.host.lower()
+        if not host:
+            return f"URL {url!r} has no host"
+        if ANY_HOST in self.allowed_hosts or host in self.allowed_hosts:
+            return None
+        if LOOPBACK in self.allowed_hosts and _is_loopback(host):
+            return None
+        return f"host {host!r} is not allowed (allowed: {', '.join(sorted(self.allowed_hosts))}); see --script-hosts"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What came back: the final URL, status, content type and body; ``error`` says why there is no answer."""
+
+    url: str
+    status_code: int | None = None
+    content_type: str = ""
+    body: bytes = b""
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
+
+
+Fetch = Callable[[str, Mapping[str, str]], Awaitable[FetchResult]]
+
+
+# The call's own parameters a caller of the test endpoint or the simulator may set; anything else is an extra.
+CALL_FIELDS = ("caller_id_number", "destination_number", "caller_username", "session_id", "uuid")
+
+
+@dataclass(frozen=True)
+class CallParameters:
+    """The query parameters APIdaze sends with every script fetch of one call."""
+
+    caller_id_number: str = "+31612345678"
+    destination_number: str = "+31201234567"
+    caller_username: str = "caller"
+    session_id: str = field(default_factory=lambda: str(uuid4()))
+    uuid: str = field(default_factory=lambda: str(uuid4()))
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> CallParameters:
+        """Split a query into the call's own parameters and the extras passed along as they are."""
+        extra = {name: value for name, value in query.items() if name not in CALL_FIELDS}
+        return cls(**{name: query[name] for name in CALL_FIELDS if name in query}, extra=extra)
+
+    def for_url(self, url: str, **event: str) -> dict[str, str]:
+        """The query of one fetch of ``url``: the call's parameters, then the caller's extras, then the event's."""
+        return {
+            "session_id": self.session_id,
+            "uuid": self.uuid,
+            "destination_number": self.destination_number,
+            "caller_id_number": self.caller_id_number,
+            "caller_username": self.caller_username,
+            "url": url,
+            **self.extra,
+            **event,
+        }
+
+
+class ScriptFetcher:
+    """``await fetcher(url, params)``: a GET as APIdaze sends it, within ``policy``."""
+
+    def __init__(self, policy: FetchPolicy | None = None, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.policy = policy or FetchPolicy()
+        self._transport = transport
+
+    async def __call__(self, url: str, params: Mapping[str, str]) -> FetchResult:
+        try:
+            async with asyncio.timeout(self.policy.timeout_seconds):
+                return await self._fetch(url, params)
+        except TimeoutError:
+            return FetchResult(url, error=f"no complete answer within {self.policy.timeout_seconds:g} s")
+
+    async def _fetch(self, url: str, params: Mapping[str, str]) -> FetchResult:
+        # trust_env=False: no proxy or .netrc from the environment may redirect or decorate the request.
+        async with httpx.AsyncClient(
+            follow_redirects=False, trust_env=False, timeout=self.policy.timeout_seconds, transport=self._transport
+        ) as client:
+            query: Mapping[str, str] | None = params
+            for _ in range(MAX_REDIRECTS + 1):
+                refusal = self.policy.refusal(url)
+                if refusal is not None:
+                    return FetchResult(url, error=refusal)
+                try:
+                    request = client.build_request("GET", url, params=query, headers=HEADERS)
+                    response = await client.send(request, stream=True)
+                except httpx.HTTPError as error:
+                    return FetchResult(url, error=f"cannot fetch {url}: {error.__class__.__name__}: {error}".strip())
+                try:
+                    if not response.is_redirect:
+                        return await self._read(url, response)
+                    location = response.headers.get("location", "")
+                finally:
+                    await response.aclose()
+                # The redirect target already carries its own query; APIdaze's parameters are not added twice.
+                url, query = str(response.url.join(location)), None
+            return FetchResult(url, error=f"more than {MAX_REDIRECTS} redirect: give the final URL of the script")
+
+    async def _read(self, url: str, response: httpx.Response) -> FetchResult:
+        limit = self.policy.max_bytes
+        declared = response.headers.get("content-length", "")
+        too_large = FetchResult(
+            url,
+            response.status_code,
+            response.headers.get("content-type", ""),
+            error=f"the answer is larger than {limit} bytes",
+        )
+        if declared.isdigit() and int(declared) > limit:
+            return too_large
+        encoding = response.headers.get("content-encoding", "identity").lower()
+        if encoding != "identity":
+            return FetchResult(url, response.status_code, error=f"the answer is {encoding}-encoded; send it plain")
+        body = bytearray()
+        try:
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) > limit:
+                    return too_large
+        except httpx.HTTPError as error:
+            return FetchResult(url, response.status_code, error=f"the answer broke off: {error}")
+        return FetchResult(url, response.status_code, response.headers.get("content-type", ""), bytes(body))

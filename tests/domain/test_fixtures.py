@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mock_server.fixtures import FixtureError, load_fixtures, parse_fixtures
+
+
+def test_default_fixtures_load_with_demo_client() -> None:
+    fixtures = load_fixtures()
+    ids = [seed.client.client_id for seed in fixtures.clients]
+    assert ids[0] == "local-client"
+    demo = fixtures.clients[0]
+    assert demo.client.secret_matches("local-secret")
+    assert demo.sip_accounts
+    assert demo.external_script
+
+
+def test_client_quota_overrides_default_field_by_field() -> None:
+    fixtures = parse_fixtures(
+        {
+            "default_quota": {"limit": 50, "time_unit": "hour"},
+            "clients": [{"client_id": "a", "client_secret": "s", "quota": {"limit": 5}}],
+        }
+    )
+    quota = fixtures.clients[0].client.quota
+    assert (quota.limit, quota.time_unit) == (5, "hour")
+    assert fixtures.clients[0].client.domain == "a.apidaze.local"
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"clients": [{"client_id": "a"}]}, "client_secret"),
+        ({"clients": [{"client_id": "a", "client_secret": "s", "colour": "red"}]}, "colour"),
+        ({"clients": [{"client_id": "a", "client_secret": "s"}, {"client_id": "a", "client_secret": "t"}]}, "twice"),
+        ({"clients": [{"client_id": "a", "client_secret": "s", "sip_accounts": [{"username": "x y"}]}]}, "username"),
+        (
+            {
+                "clients": [
+                    {"client_id": "a", "client_secret": "s", "sip_accounts": [{"username": "abc"}, {"username": "abc"}]}
+                ]
+            },
+            "share a username",
+        ),
+        ({"clients": [{"client_id": "a", "client_secret": "s", "external_script": {"url": "ftp://x"}}]}, "url"),
+        ({"default_quota": {"time_unit": "fortnight"}}, "time_unit"),
+    ],
+)
+def test_bad_fixtures_are_refused_with_the_place_named(document: dict[str, object], message: str) -> None:
+    with pytest.raises(FixtureError, match=message):
+        parse_fixtures(document)
+
+
+def test_unreadable_fixture_files_are_named(tmp_path: Path) -> None:
+    with pytest.raises(FixtureError, match=r"missing\.yaml"):
+        load_fixtures(tmp_path / "missing.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("clients: [", encoding="utf-8")
+    with pytest.raises(FixtureError, match="not valid YAML"):
+        load_fixtures(broken)

@@ -1,0 +1,108 @@
+"""``POST /__admin/calls``: full simulated calls against the fixture scripts on a real local script server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import Api
+from tests.script_server import SCRIPTS, ScriptServer, assert_matches_schema
+
+CALLER = {"caller_id_number": "+31612345678", "destination_number": "+31201234567", "caller_username": "alice"}
+IDS = {"session_id": "session-1", "uuid": "call-1"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Any]:
+    with ScriptServer(SCRIPTS) as running:
+        yield running
+
+
+def call(api: Api, **request: Any) -> list[dict[str, Any]]:
+    response = api.http.post("/__admin/calls", json={**CALLER, **IDS, **request})
+    assert response.status_code == 200, response.text
+    assert_matches_schema("admin.yaml", "CallTranscript", response.json())
+    events: list[dict[str, Any]] = response.json()["events"]
+    return events
+
+
+def params(url: str, **event: str) -> dict[str, str]:
+    return {**IDS, **CALLER, "url": url, **event}
+
+
+def test_ivr_call_with_dtmf_reaches_the_bind_action(api: Api, server: Any) -> None:
+    menu, sales = server.url + "/ivr.xml", server.url + "/ivr/sales.xml"
+    server.requests.clear()
+    events = call(api, url=menu, dtmf="1", dial=["busy"])
+    assert events == [
+        {"type": "fetched", "url": menu, "params": params(menu), "status_code": 200, "findings": []},
+        {"type": "answered"},
+        {
+            "type": "spoke",
+            "text": "Welcome to Example. Press 1 for sales, 2 for support.",
+            "lang": "en-US",
+            "voice": "female-a",
+        },
+        {"type": "pressed", "digits": "1", "bind": "1", "action": sales},
+        {
+            "type": "fetched",
+            "url": sales,
+            "params": params(sales, dialed_digits="1"),
+            "status_code": 200,
+            "findings": [],
+        },
+        {"type": "spoke", "text": "Connecting you to sales.", "lang": "en-US", "voice": None},
+        {
+            "type": "dialed",
+            "destinations": [{"type": "sipaccount", "value": "sales"}, {"type": "number", "value": "+31201234568"}],
+            "outcome": "busy",
+            "bridge_status": "BUSY",
+        },
+        {"type": "hung_up", "by": "script"},
+    ]
+    assert server.requests == [("/ivr.xml", params(menu)), ("/ivr/sales.xml", params(sales, dialed_digits="1"))]
+
+
+def test_ivr_repeats_the_menu_for_other_keys_then_gives_up(api: Api, server: Any) -> None:
+    events = call(api, url=server.url + "/ivr.xml", dtmf="7")
+    assert [event["type"] for event in events] == [
+        *("fetched", "answered", "spoke", "pressed"),
+        *("fetched", "answered", "spoke", "no_input", "spoke", "hung_up"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "after"),
+    [("busy", ["spoke", "played", "recorded", "waited", "hung_up"]), ("answered", ["hung_up"])],
+)
+def test_call_forward_falls_back_to_voicemail(api: Api, server: Any, outcome: str, after: list[str]) -> None:
+    events = call(api, url=server.url + "/call-forward.xml", dial=[outcome])
+    assert [event["type"] for event in events] == ["fetched", "answered", "dialed", "fetched", *after]
+    assert events[3]["params"]["bridge_status"] == {"busy": "BUSY", "answered": "SUCCESS"}[outcome]
+
+
+def test_conference_room(api: Api, server: Any) -> None:
+    events = call(api, url=server.url + "/conference-room.xml", params={"pin": "1234"})
+    assert events[0]["params"]["pin"] == "1234"
+    assert events[-2:] == [
+        {"type": "joined_conference", "room": "team-room"},
+        {"type": "hung_up", "by": "caller", "reason": "left the conference"},
+    ]
+
+
+def test_a_disallowed_script_url_is_an_event(api: Api) -> None:
+    events = call(api, url="http://192.0.2.1/ivr.xml")
+    assert events[0]["error"] == "host '192.0.2.1' is not allowed (allowed: loopback); see --script-hosts"
+    assert events[-1]["by"] == "platform"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"url": "file:///etc/passwd"}, {"url": "http://127.0.0.1/x", "dtmf": "12a"}, {"url": "http://h/", "x": 1}],
+)
+def test_bad_requests_are_400(api: Api, body: dict[str, Any]) -> None:
+    response = api.http.post("/__admin/calls", json=body)
+    assert response.status_code == 400
+    assert response.json()["name"] == "InvalidRequest"

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from mock_server.app import Emulator
+from mock_server.routes.context import API_PREFIX
+from tests.conftest import Api
+
+ERROR_FIELDS = {"transactionId", "status", "name", "message", "info"}
+
+
+def test_unknown_path_is_404_error_response(api: Api) -> None:
+    response = api.call("GET", "/voicemails")
+    assert response.status_code == 404
+    assert set(response.json()) == ERROR_FIELDS
+    assert response.json()["name"] == "NotFound"
+
+
+def test_unknown_path_outside_the_api_is_404_too(api: Api) -> None:
+    response = api.http.get("/nothing-here")
+    assert response.status_code == 404
+    assert set(response.json()) == ERROR_FIELDS
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PATCH", "/sipaccounts", "GET, HEAD, POST"),
+        ("DELETE", "/sipaccounts", "GET, HEAD, POST"),
+        ("POST", "/sipaccounts/1", "GET, HEAD, PUT, DELETE"),
+        ("PUT", "/sipaccounts/1/status", "GET, HEAD"),
+        ("PUT", "/externalscripts", "GET, HEAD, POST"),
+    ],
+)
+def test_wrong_method_is_405_with_complete_allow(api: Api, method: str, path: str, allow: str) -> None:
+    response = api.call(method, path)
+    assert response.status_code == 405
+    # Starlette keeps a route's methods in a set, so only the members are stable, not their order.
+    assert set(response.headers["allow"].split(", ")) == set(allow.split(", "))
+    assert response.json()["name"] == "MethodNotAllowed"
+
+
+def test_unsupported_content_type_is_415(api: Api) -> None:
+    response = api.call("POST", "/sipaccounts", content=b"<a/>", headers={"Content-Type": "application/xml"})
+    assert response.status_code == 415
+    assert "application/xml" in response.json()["info"]
+
+
+def test_body_over_64_kib_is_413(api: Api) -> None:
+    response = api.call("POST", "/sipaccounts", data={"username": "alice", "name": "x" * 70_000})
+    assert response.status_code == 413
+    assert response.json()["name"] == "PayloadTooLarge"
+
+
+def test_body_over_the_limit_without_content_length_is_413(api: Api) -> None:
+    def chunks() -> object:
+        for _ in range(20):
+            yield b"n" * 4096
+
+    response = api.call(
+        "POST",
+        "/sipaccounts",
+        content=chunks(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "fragment"),
+    [
+        (b"{not json", "application/json", "JSON body"),
+        (b"[1, 2]", "application/json", "object"),
+        (b"username=alice&username=bob", "application/x-www-form-urlencoded", "more than once"),
+        (b"username=%ff%fe", "application/x-www-form-urlencoded", "form body"),
+        (b"just-some-text", "application/x-www-form-urlencoded", "form body"),
+    ],
+)
+def test_malformed_bodies_are_400(api: Api, content: bytes, content_type: str, fragment: str) -> None:
+    response = api.call("POST", "/sipaccounts", content=content, headers={"Content-Type": content_type})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["name"] == "MalformedBody"
+    assert fragment in body["message"] + body["info"]
+
+
+def test_content_type_parameters_are_understood(api: Api) -> None:
+    response = api.call(
+        "POST",
+        "/sipaccounts",
+        content=b"username=alice",
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+    )
+    assert response.status_code == 201
+
+
+def test_overlong_path_id_is_400(api: Api) -> None:
+    response = api.call("GET", "/sipaccounts/" + "9" * 65)
+    assert response.status_code == 400
+    assert "path.id" in response.json()["message"]
+
+
+def test_a_crash_becomes_a_500_in_the_apis_shape(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(self: object) -> list[object]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("mock_server.domain.sip_accounts.SipAccountStore.list", explode)
+    with TestClient(emulator) as client:
+        api = Api(client, emulator)
+        response = api.call("GET", "/sipaccounts")
+    assert response.status_code == 500
+    assert response.json()["name"] == "InternalServerError"
+    assert response.headers["api-version"] == "v1.1.1"
+    assert "boom" not in response.text
+
+
+def test_transaction_ids_are_unique_per_request(api: Api) -> None:
+    ids = {api.http.get(API_PREFIX + "/sipaccounts").json()["transactionId"] for _ in range(5)}
+    assert len(ids) == 5

@@ -1,0 +1,108 @@
+"""``GET /externalscripts/test`` fetches the script from a real local server and answers its XML and findings."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mock_server.app import create_app
+from tests.conftest import Api, seed_fixtures
+from tests.script_server import SCRIPTS, ScriptServer, assert_matches_schema
+
+KPN_FIELDS = ("id", "name", "url", "created_at", "updated_at")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Any]:
+    shutil.copytree(SCRIPTS, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "page.html").write_text("<html/>", encoding="utf-8")
+    with ScriptServer(tmp_path) as running:
+        yield running
+
+
+def check_via_endpoint(api: Api, **params: str) -> dict[str, Any]:
+    response = api.call("GET", "/externalscripts/test", params=params)
+    assert response.status_code == 200, response.text
+    assert_matches_schema("apidaze-cpaas.yaml", "ScriptTestResponse", response.json())
+    [result] = response.json()
+    assert set(result) == {*KPN_FIELDS, "status_code", "content_type", "xml", "findings"}
+    return dict(result)
+
+
+def test_a_valid_script_answers_its_xml_and_no_findings(api: Api, server: Any) -> None:
+    url = server.url + "/ivr.xml"
+    result = check_via_endpoint(api, url=url)
+    assert result["url"] == url
+    assert result["id"] == ""
+    assert result["status_code"] == 200
+    assert result["content_type"] == "text/xml; charset=utf-8"
+    assert result["xml"].startswith('<?xml version="1.0" encoding="utf-8"?>')
+    assert f'<bind action="{server.url}/ivr/sales.xml">1</bind>' in result["xml"]
+    assert result["findings"] == []
+
+
+def test_a_broken_script_answers_its_findings(api: Api, server: Any) -> None:
+    result = check_via_endpoint(api, url=server.url + "/broken/misplaced.xml")
+    assert result["findings"] == [
+        {"line": 5, "element": "bind", "message": "not allowed inside <work>: it belongs in <playback> or <speak>"},
+        {"line": 6, "element": "number", "message": "not allowed inside <work>: it belongs in <dial>"},
+        {"line": 8, "element": "speak", "message": "not allowed inside <dial>: it belongs in <work>"},
+    ]
+
+
+def test_the_fetch_carries_apidaze_parameters_and_extras(api: Api, server: Any) -> None:
+    url = server.url + "/conference-room.xml"
+    check_via_endpoint(api, url=url, caller_id_number="+31699999999", team="blue")
+    [(path, params)] = server.requests
+    assert path == "/conference-room.xml"
+    assert params["caller_id_number"] == "+31699999999"
+    assert params["team"] == "blue"
+    assert params["url"] == url
+    assert {"session_id", "uuid", "destination_number", "caller_username"} <= set(params)
+
+
+def test_without_url_the_clients_own_script_is_tested(api: Api, server: Any) -> None:
+    url = server.url + "/call-forward.xml"
+    [script] = api.call("POST", "/externalscripts", data={"url": url, "name": "forward"}).json()
+    result = check_via_endpoint(api)
+    assert {name: result[name] for name in KPN_FIELDS} == script
+    assert result["findings"] == []
+    assert [path for path, _ in server.requests] == ["/call-forward.xml"]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/missing.xml", "the script answered HTTP 404; APIdaze needs a 200 with XML"),
+        ("/page.html", "Content-Type is 'text/html'; APIdaze expects text/xml"),
+    ],
+)
+def test_http_errors_are_findings(api: Api, server: Any, path: str, message: str) -> None:
+    result = check_via_endpoint(api, url=server.url + path)
+    assert result["findings"][0]["line"] == 0
+    assert result["findings"][0]["message"].startswith(message.split(";")[0])
+
+
+def test_unreachable_and_disallowed_scripts_are_findings_not_errors(api: Api) -> None:
+    refused = check_via_endpoint(api, url="http://192.0.2.1/script.xml")
+    assert refused["status_code"] is None
+    assert refused["xml"] == ""
+    assert refused["findings"] == [
+        {
+            "line": 0,
+            "element": "",
+            "message": "host '192.0.2.1' is not allowed (allowed: loopback); see --script-hosts",
+        }
+    ]
+    unreachable = check_via_endpoint(api, url="http://127.0.0.1:9/none.xml")
+    assert unreachable["findings"][0]["message"].startswith("cannot fetch http://127.0.0.1:9/none.xml")
+
+
+def test_script_hosts_widen_what_may_be_fetched() -> None:
+    emulator = create_app(seed_fixtures(), script_hosts=["scripts.example"])
+    assert emulator.state.script_policy.allowed_hosts == {"scripts.example"}
+    assert emulator.state.script_policy.refusal("http://127.0.0.1/a.xml") is not None

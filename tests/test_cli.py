@@ -1,0 +1,124 @@
+"""The command users type: it starts, says where it listens and with which demo client, and refuses bad seeds."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mock_server.cli import build_parser
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def running() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if httpx.get(base + "/__admin/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "the emulator did not answer within 15 s"
+            time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_emulator_serves_the_how_to_over_real_http(running: str) -> None:
+    base = running
+    token = httpx.post(
+        base + "/oauth/client_credential/accesstoken?grant_type=client_credentials",
+        data={"client_id": "local-client", "client_secret": "local-secret"},
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    api = base + "/communication/apidaze/cpaas"
+    created = httpx.post(api + "/sipaccounts", data={"username": "alice"}, headers=auth)
+    assert created.status_code == 201
+    account_id = created.json()[0]["id"]
+    assert httpx.get(f"{api}/sipaccounts/{account_id}/status", headers=auth).json()[0]["status"] == "Not registered"
+    assert httpx.delete(f"{api}/sipaccounts/{account_id}", headers=auth).status_code == 200
+
+
+def test_banner_names_urls_and_demo_credentials() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "--port", str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(4)]
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    banner = "".join(lines)
+    assert f"http://127.0.0.1:{port}" in banner
+    assert "/oauth/client_credential/accesstoken" in banner
+    assert "local-client / local-secret" in banner
+
+
+def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--host", "--port", "--fixtures"):
+        assert option in out
+
+
+def test_bad_fixtures_stop_the_emulator_with_a_message(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("clients:\n  - client_id: a\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_server", "--fixtures", str(seed)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "client_secret" in result.stderr
+    assert "seed.yaml" in result.stderr
+
+
+def test_banner_hides_secrets_of_a_users_seed_file(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("clients:\n  - {client_id: mine, client_secret: s3cr3t-value}\n", encoding="utf-8")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "--port", str(port), "--fixtures", str(seed)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = "".join(process.stdout.readline() for _ in range(4))
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert "mine" in banner
+    assert "s3cr3t-value" not in banner

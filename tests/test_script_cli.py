@@ -1,0 +1,67 @@
+"""``apidaze-mock check-script`` and ``apidaze-mock call``, run in-process through ``main``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mock_server.cli import build_parser, main
+from tests.script_server import SCRIPTS, ScriptServer
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Any]:
+    with ScriptServer(SCRIPTS) as running:
+        yield running
+
+
+def test_check_script_file_prints_findings_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    path = SCRIPTS / "broken" / "unknown-things.xml"
+    assert main(["check-script", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}:5: <say> unknown element (not in the Script Reference)",
+        f"{path}:6: <speak> unknown attribute 'language' (allowed: digit-timeout, input-timeout, lang, voice)",
+        f"{path}:7: <hangup> unknown attribute 'cause' (allowed: none)",
+    ]
+
+
+def test_check_script_clean_file_and_url(capsys: pytest.CaptureFixture[str], server: Any) -> None:
+    assert main(["check-script", str(SCRIPTS / "ivr.xml")]) == 0
+    url = server.url + "/conference-room.xml"
+    assert main(["check-script", url]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"{url}: ok"
+
+
+def test_check_script_url_is_guarded(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-script", "http://192.0.2.1/x.xml"]) == 1
+    assert "is not allowed" in capsys.readouterr().out
+
+
+def test_check_script_missing_file_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-script", str(SCRIPTS / "nope.xml")]) == 2
+    assert "nope.xml" in capsys.readouterr().err
+
+
+def test_call_prints_the_transcript(capsys: pytest.CaptureFixture[str], server: Any) -> None:
+    url = server.url + "/call-forward.xml"
+    assert main(["call", url, "--dial", "no_answer", "--caller", "+31600000000", "--param", "team=blue"]) == 0
+    events = json.loads(capsys.readouterr().out)["events"]
+    assert events[0]["params"]["caller_id_number"] == "+31600000000"
+    assert events[0]["params"]["team"] == "blue"
+    assert events[2]["bridge_status"] == "NO_ANSWER"
+    assert events[-1] == {"type": "hung_up", "by": "script"}
+
+
+def test_call_refuses_bad_keys() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["call", "http://127.0.0.1/x.xml", "--dtmf", "1x"])
+    assert exit_info.value.code == 2
+
+
+def test_server_parser_still_takes_its_options() -> None:
+    args = build_parser().parse_args(["--port", "9000", "--script-hosts", "scripts.example", "localhost"])
+    assert args.port == 9000
+    assert args.script_hosts == ["scripts.example", "localhost"]
