@@ -101,6 +101,7 @@ class Variant:
     patches: Callable[[], list[tuple[Any, str, Any]]] = lambda: []  # (owner, attribute, replacement)
     phases: tuple[str, ...] | None = None  # schemathesis phases to run; all when None
     max_examples: int = 10
+    positive_only: bool = False  # stateful walks without negative steps reach deep states more often
 
     @contextmanager
     def build(self) -> Iterator[tuple[ASGIApp, Emulator]]:
@@ -188,9 +189,12 @@ VARIANTS = [
         "delete answers 200 but keeps the account",
         "use_after_free",
         patches=lambda: [(SipAccountStore, "delete", _delete_nothing)],
-        # Only link-walking scenarios can see it; one in about 25 walks deletes and then reads the same id.
+        # Only link-walking scenarios can see it: a walk must delete and then read the same id. Schemathesis' stateful
+        # engine is not fully deterministic under a seed; with negative steps a run of 40 walks missed it about one
+        # time in five, with positive walks only it never did (8/8), and the test allows three runs.
         phases=("stateful",),
         max_examples=40,
+        positive_only=True,
     ),
     Variant(
         "auth ignored (any or no token is accepted)",
