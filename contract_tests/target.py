@@ -20,11 +20,6 @@ schema = load_schema(
 
 
 def reset_tenant() -> None:
-    """In-process: the fixture client's SIP accounts, script and quota back to the fixtures.
-
-    Its tokens are kept (``EmulatorState.reset(client_id)`` would revoke them), so a scenario does not start with a
-    401 and a token refetch; the fixture client owns no seeded resources, so this is otherwise the same reset.
-    """
+    """In-process: the fixture client's SIP accounts, script and quota back to the fixtures (its tokens stay valid)."""
     if APP is not None:
-        APP.state.backends.reset(settings.CLIENT_ID)
-        APP.state.quotas.reset(settings.CLIENT_ID)
+        APP.state.reset(settings.CLIENT_ID)
