@@ -1,9 +1,11 @@
 """Hypothesis profiles of the contract tests: ``ci`` (the default here) and ``fuzz``.
 
-``ci`` is fast and derandomized: the same examples on every run, so CI is green or red for a reason.
+``ci`` (hypothesis' built-in profile) is fast and derandomized: the same examples on every run, so CI is green or
+red for a reason.
 ``fuzz`` runs long with a seed: pass ``--hypothesis-profile=fuzz`` and, to replay a run, ``--hypothesis-seed=N``
 (the seed is printed in the pytest header and under every failure).
-Example counts can be raised without editing code: ``APIDAZE_MAX_EXAMPLES`` and ``APIDAZE_STATEFUL_EXAMPLES``.
+Example counts can be raised without editing code: ``APIDAZE_MAX_EXAMPLES``, ``APIDAZE_STATEFUL_EXAMPLES`` and
+``APIDAZE_MODEL_EXAMPLES``.
 """
 
 from __future__ import annotations
@@ -33,16 +35,9 @@ BUDGETS = {
     FUZZ: Budget(max_examples=500, stateful_examples=300, stateful_steps=10, model_examples=300, model_steps=50),
 }
 
-settings.register_profile(
-    CI,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    print_blob=True,
-    max_examples=BUDGETS[CI].model_examples,
-    stateful_step_count=BUDGETS[CI].model_steps,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+# ``ci`` is hypothesis' own profile (derandomize, no database, no deadline, print_blob), which hypothesis loads when
+# the CI variable is set. It is not registered again here: that would reload it and change the example counts of
+# every other hypothesis test in the session. The counts of the contract tests come from BUDGETS instead.
 settings.register_profile(
     FUZZ,
     derandomize=False,
