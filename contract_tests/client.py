@@ -73,11 +73,13 @@ class Target:
     def can_register(self) -> bool:
         return self.can_reset
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Reply:
+    def request(self, method: str, path: str, form: dict[str, str] | None = None, *, as_json: bool = False) -> Reply:
+        """Send ``form`` form-encoded (as KPN documents it) or, with ``as_json``, as a JSON object."""
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self.tokens.token()}", "Accept": "application/json"}
+            body = {"json": form} if as_json and form is not None else {"data": form}
             response = self.session.request(
-                method, self.base_url + path, data=form, headers=headers, timeout=settings.REQUEST_TIMEOUT
+                method, self.base_url + path, headers=headers, timeout=settings.REQUEST_TIMEOUT, **body
             )
             if response.status_code == 401 and attempt == 1:
                 self.tokens.invalidate()  # expired or revoked: fetch a new token once and replay

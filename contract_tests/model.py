@@ -87,11 +87,12 @@ class ApiModel(RuleBasedStateMachine):
 
     # SIP accounts -----------------------------------------------------------------------------------------------
 
-    @rule(target=accounts, username=usernames, fields=account_fields)
-    def create_account(self, username: str, fields: dict[str, str]) -> str:
+    @rule(target=accounts, username=usernames, fields=account_fields, as_json=st.booleans())
+    def create_account(self, username: str, fields: dict[str, str], as_json: bool) -> str:
         username = self.prefix + username
         taken = any(account["username"] == username for account in self.model.values())
-        reply = self.target.request("POST", f"{API}/sipaccounts", {"username": username, **fields})
+        form = {"username": username, **fields}
+        reply = self.target.request("POST", f"{API}/sipaccounts", form, as_json=as_json)
         if taken:
             expect(reply.status == 409, f"a second account with username {username!r} must be refused", reply)
             return next(i for i, a in self.model.items() if a["username"] == username)
@@ -117,10 +118,10 @@ class ApiModel(RuleBasedStateMachine):
         expect(reply.status == 200, "read SIP account", reply)
         self._expect_account(reply.body[0], self.model[account_id], reply)
 
-    @rule(account_id=accounts, fields=account_fields)
-    def update_account(self, account_id: str, fields: dict[str, str]) -> None:
+    @rule(account_id=accounts, fields=account_fields, as_json=st.booleans())
+    def update_account(self, account_id: str, fields: dict[str, str], as_json: bool) -> None:
         self.target.tick()
-        reply = self.target.request("PUT", f"{API}/sipaccounts/{account_id}", fields)
+        reply = self.target.request("PUT", f"{API}/sipaccounts/{account_id}", fields, as_json=as_json)
         if account_id not in self.model:
             expect(reply.status == 404, f"deleted account {account_id} cannot be updated", reply)
             return
