@@ -8,6 +8,7 @@ the schemathesis checks or the state machine against each and asserts the expect
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -69,6 +70,10 @@ def _api(scope: Scope) -> bool:
 
 def _sip_collection(scope: Scope) -> bool:
     return str(scope["path"]).rstrip("/") == f"{settings.API_PREFIX}/sipaccounts"
+
+
+def _sip_item(scope: Scope) -> bool:
+    return re.fullmatch(rf"{re.escape(settings.API_PREFIX)}/sipaccounts/[^/]+", str(scope["path"])) is not None
 
 
 def _drop_updated_at(body: Any) -> Any:
@@ -195,6 +200,26 @@ VARIANTS = [
         phases=("stateful",),
         max_examples=40,
         positive_only=True,
+    ),
+    Variant(
+        "created account cannot be read (GET by id answers 404)",
+        "ensure_resource_availability",
+        wrap=lambda emulator: RewriteReply(
+            emulator,
+            when=lambda scope: scope["method"] == "GET" and _sip_item(scope),
+            status=lambda status: 404 if status == 200 else status,
+        ),
+        phases=("stateful",),
+        max_examples=40,
+        positive_only=True,
+    ),
+    Variant(
+        "405 without an Allow header",
+        "unsupported_method",
+        wrap=lambda emulator: RewriteReply(
+            emulator, when=_api, headers=lambda headers: [(k, v) for k, v in headers if k.lower() != b"allow"]
+        ),
+        phases=("coverage",),
     ),
     Variant(
         "auth ignored (any or no token is accepted)",
