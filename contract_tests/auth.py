@@ -53,6 +53,7 @@ class PoliteSession(requests.Session):
             if delay > settings.MAX_RETRY_AFTER:
                 break
             self.waited.append(delay)
+            response.close()  # schemathesis streams answers: give the connection back before waiting
             self._sleep(delay)
             response = super().send(request, **kwargs)
         return response
