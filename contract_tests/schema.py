@@ -65,6 +65,8 @@ def build_config(*, in_process: bool, max_examples: int, seed: int | None = None
         "generation": {"max-examples": max_examples},
         "checks": _checks(in_process),
         "operations": [TOKEN_ENDPOINT_OVERRIDE],
+        # No .schemathesis/ state carried between runs (crash replays, learned data): a run depends on its seed alone.
+        "cache": {"enabled": False},
         "phases": {
             "stateful": {
                 # Explicit links only: links inferred from the list response make scenarios depend on leftovers
