@@ -156,6 +156,11 @@ def _create_reusing_ids(self: SipAccountStore, username: str, fields: Any) -> Si
     return _original_create(self, username, fields)
 
 
+def _expire_tokens_at_once(emulator: Emulator) -> ASGIApp:
+    emulator.state.tokens.lifetime_seconds = 0  # every token is expired the moment it is issued
+    return emulator
+
+
 def _throttle(emulator: Emulator) -> ASGIApp:
     client = emulator.state.clients.get(settings.CLIENT_ID)
     assert client is not None
@@ -230,6 +235,11 @@ VARIANTS = [
         "throttled in-process run (quota 30 an hour)",
         "positive_data_acceptance",
         wrap=_throttle,
+    ),
+    Variant(
+        "token lost: every token is expired when issued (401 on every call)",
+        "positive_data_acceptance",
+        wrap=_expire_tokens_at_once,
     ),
     Variant(
         "deleted account still listed",
