@@ -1,7 +1,8 @@
 """``create_app``: the emulated API's request chain and route table, assembled in one place.
 
 A request flows one way: headers, journal, auth, quota, faults, route, domain store. The control plane under
-``/__admin`` sits beside that chain, not in it, so no auth, quota, faults or journal apply to it.
+``/__admin`` sits beside that chain, not in it, so no auth, quota, faults or journal apply to it; so do the
+interactive docs (``/docs``, ``/openapi.yaml``, ``/openapi.json``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
+from mock_server.docs_ui import create_docs_app, is_docs_path
 from mock_server.errors import ApiError, OAuthError, oauth_error_body
 from mock_server.fixtures import Fixtures, load_fixtures
-from mock_server.http import JSONResponse, api_error_handler, http_exception_handler
+from mock_server.http import JSONResponse, api_error_handler, http_exception_handler, internal_error_handler
 from mock_server.middleware.auth import AuthMiddleware
 from mock_server.middleware.headers import HeadersMiddleware
 from mock_server.middleware.quota import QuotaMiddleware
@@ -45,9 +47,10 @@ class Emulator:
     plane and the pytest fixture drive.
     """
 
-    def __init__(self, state: EmulatorState, *, admin: bool = True) -> None:
+    def __init__(self, state: EmulatorState, *, admin: bool = True, docs: bool = True) -> None:
         self.state = state
         self.control: Starlette | None = create_control_app(state) if admin else None
+        self.docs: ASGIApp | None = create_docs_app() if docs else None
 
         context = RouteContext(state.backends, state.clients)
         self.api_routes: list[BaseRoute] = [
@@ -58,7 +61,13 @@ class Emulator:
         router = Router(routes=self.api_routes)
         chain: ASGIApp = ExceptionMiddleware(
             router,
-            handlers={ApiError: api_error_handler, OAuthError: _oauth_error, HTTPException: http_exception_handler},
+            handlers={
+                ApiError: api_error_handler,
+                OAuthError: _oauth_error,
+                HTTPException: http_exception_handler,
+                # Inside quota, so a 500 still carries the quota headers its call was counted in.
+                Exception: internal_error_handler,
+            },
         )
         chain = QuotaMiddleware(chain, state.clients, state.quotas, state.clock)
         chain = AuthMiddleware(chain, state.tokens, API_PREFIX)
@@ -69,6 +78,8 @@ class Emulator:
         scope["app"] = self
         if self.control is not None and scope["type"] == "http" and scope["path"].startswith(ADMIN_PREFIX):
             await self.control(scope, receive, send)
+        elif self.docs is not None and scope["type"] == "http" and is_docs_path(scope["path"]):
+            await self.docs(scope, receive, send)
         else:
             await self.api(scope, receive, send)
 
@@ -79,12 +90,14 @@ def create_app(
     clock: Clock | None = None,
     admin: bool = True,
     script_hosts: Iterable[str] | None = None,
+    docs: bool = True,
 ) -> Emulator:
     """Build the emulator from a seed file (the default fixtures when none is given).
 
-    ``admin=False`` leaves out the control plane under ``/__admin``. ``script_hosts`` are the hosts the script
+    ``admin=False`` leaves out the control plane under ``/__admin``; ``docs=False`` leaves out Swagger UI at
+    ``/docs`` and the contract at ``/openapi.yaml`` and ``/openapi.json``. ``script_hosts`` are the hosts the script
     test endpoint and the call simulator may fetch from (loopback when none are given; ``*`` for any).
     """
     if not isinstance(fixtures, Fixtures):
         fixtures = load_fixtures(fixtures)
-    return Emulator(EmulatorState(fixtures, clock, FetchPolicy.from_hosts(script_hosts)), admin=admin)
+    return Emulator(EmulatorState(fixtures, clock, FetchPolicy.from_hosts(script_hosts)), admin=admin, docs=docs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -13,6 +14,7 @@ from starlette.types import Scope
 
 from mock_server.errors import (
     ApiError,
+    InvalidRequest,
     MalformedBody,
     MethodNotAllowed,
     NotFound,
@@ -21,6 +23,8 @@ from mock_server.errors import (
     api_error_body,
 )
 from mock_server.spec import BODY_TYPES, Operation
+
+log = logging.getLogger("apidaze_mock")
 
 MAX_BODY_BYTES = 64 * 1024
 FORM = "application/x-www-form-urlencoded"
@@ -46,6 +50,12 @@ async def api_error_handler(request: Request, exc: Exception) -> Response:
     """Exception handler: an ``ApiError`` raised by a route, in the API's shape."""
     assert isinstance(exc, ApiError)
     return error_response(exc, request.scope)
+
+
+async def internal_error_handler(request: Request, exc: Exception) -> Response:
+    """Exception handler of last resort: logged with its traceback, answered as a 500 in the API's shape."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(ApiError(info="see the emulator's log"), request.scope)
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
@@ -121,6 +131,11 @@ async def body_fields(request: Request, operation: Operation) -> dict[str, Any]:
 
 
 def query_fields(request: Request, operation: Operation) -> dict[str, str]:
-    params = dict(request.query_params)
+    """The query of ``operation``, checked against the contract; a repeated parameter is an error, as in forms."""
+    params: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key in params:
+            raise InvalidRequest(f"Query parameter {key!r} is given more than once.", info=f"query.{key}: repeated")
+        params[key] = value
     operation.check_query(params)
     return params

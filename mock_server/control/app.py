@@ -11,7 +11,13 @@ from starlette.routing import Route
 from mock_server import __version__
 from mock_server.control import calls, clock, registrations
 from mock_server.errors import ApiError
-from mock_server.http import JSONResponse, api_error_handler, body_fields, http_exception_handler
+from mock_server.http import (
+    JSONResponse,
+    api_error_handler,
+    body_fields,
+    http_exception_handler,
+    internal_error_handler,
+)
 from mock_server.spec import ADMIN_SPEC, operations
 from mock_server.state import EmulatorState
 
@@ -36,5 +42,9 @@ def create_control_app(state: EmulatorState) -> Starlette:
             *registrations.routes(state.backends),
             *calls.routes(state.script_policy),
         ],
-        exception_handlers={ApiError: api_error_handler, HTTPException: http_exception_handler},
+        exception_handlers={
+            ApiError: api_error_handler,
+            HTTPException: http_exception_handler,
+            Exception: internal_error_handler,
+        },
     )

@@ -22,7 +22,7 @@ def clock_view(clock: Clock) -> dict[str, Any]:
 
 
 # Beyond these the calendar arithmetic of quota windows and timestamps overflows.
-EARLIEST, LATEST = 0.0, datetime(3000, 1, 1, tzinfo=UTC).timestamp()
+EARLIEST, LATEST = 0.0, datetime(3001, 1, 1, tzinfo=UTC).timestamp()
 
 
 def _parse_instant(text: str) -> float:

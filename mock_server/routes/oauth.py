@@ -27,9 +27,13 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     if scheme.lower() != "basic":
         raise OAuthError(400, "invalid_request", "Only HTTP Basic client authentication is supported here.")
     try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        raw = base64.b64decode(encoded.strip(), validate=True)
+    except binascii.Error:
         raise OAuthError(400, "invalid_request", "The Basic credentials are not valid base64.") from None
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise OAuthError(400, "invalid_request", "The Basic credentials are not UTF-8.") from None
     client_id, colon, secret = decoded.partition(":")
     if not colon:
         raise OAuthError(400, "invalid_request", "The Basic credentials must be 'client_id:client_secret'.")

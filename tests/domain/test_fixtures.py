@@ -60,3 +60,12 @@ def test_unreadable_fixture_files_are_named(tmp_path: Path) -> None:
     broken.write_text("clients: [", encoding="utf-8")
     with pytest.raises(FixtureError, match="not valid YAML"):
         load_fixtures(broken)
+
+
+@pytest.mark.parametrize("secret", [123456789, "S3CRET" * 60])
+def test_fixture_errors_never_quote_a_secret(secret: object) -> None:
+    with pytest.raises(FixtureError) as error:
+        parse_fixtures({"clients": [{"client_id": "a", "client_secret": secret}]})
+    assert "client_secret" in str(error.value)
+    assert "S3CRET" not in str(error.value)
+    assert "123456789" not in str(error.value)

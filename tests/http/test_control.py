@@ -76,3 +76,17 @@ def test_lower_case_rfc_3339_instants_are_understood(api: Api) -> None:
     response = api.http.post("/__admin/clock", json={"now": "2030-01-01t00:00:00z", "freeze": True})
     assert response.status_code == 200
     assert response.json()["epoch"] == 1893456000.0
+
+
+def test_control_plane_crash_is_a_json_500(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(self: object, client_id: object = None) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("mock_server.state.EmulatorState.reset", explode)
+    from starlette.testclient import TestClient
+
+    with TestClient(api.emulator, raise_server_exceptions=False) as client:
+        response = client.post("/__admin/reset")
+    assert response.status_code == 500
+    assert response.json()["name"] == "InternalServerError"
+    assert "boom" not in response.text

@@ -112,6 +112,7 @@ def test_a_crash_becomes_a_500_in_the_apis_shape(emulator: Emulator, monkeypatch
     assert response.status_code == 500
     assert response.json()["name"] == "InternalServerError"
     assert response.headers["api-version"] == "v1.1.1"
+    assert response.headers["quota-used"] == "1"  # counted, and said so
     assert "boom" not in response.text
 
 

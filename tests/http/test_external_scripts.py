@@ -76,3 +76,16 @@ def test_scripts_are_per_tenant(api: Api) -> None:
     assert api.call("GET", "/externalscripts", "beta").json() == []
     assert api.call("GET", f"/externalscripts/{script['id']}", "beta").status_code == 404
     assert api.call("POST", "/externalscripts", "beta", data={"url": URL}).status_code == 201
+
+
+def test_repeated_query_parameter_is_400(api: Api) -> None:
+    response = api.call("GET", "/externalscripts/test", params=[("url", URL), ("url", URL + "?x")])
+    assert response.status_code == 400
+    assert "more than once" in response.json()["message"]
+
+
+def test_empty_url_means_your_own_script(api: Api) -> None:
+    api.call("POST", "/externalscripts", data={"url": URL})
+    response = api.call("GET", "/externalscripts/test", params={"url": ""})
+    assert response.status_code == 200
+    assert response.json()[0]["url"] == URL

@@ -110,3 +110,12 @@ def test_get_on_the_token_endpoint_is_405_with_allow(api: Api) -> None:
     response = api.http.get(TOKEN_PATH)
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
+
+
+def test_basic_credentials_that_are_not_utf8_are_named_so(api: Api) -> None:
+    encoded = base64.b64encode(b"\xff\xfe:x").decode()
+    response = api.http.post(
+        TOKEN_PATH, params={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {encoded}"}
+    )
+    assert response.status_code == 400
+    assert "UTF-8" in response.json()["error_description"]

@@ -1,0 +1,94 @@
+"""Every ```` ```sh runnable ```` block of the README, run against a fresh emulator: the README cannot rot.
+
+The runnable blocks of a file run in order in one ``bash -euo pipefail`` shell (a later block may use what an earlier
+one set), in the repository root, with ``$APIDAZE_URL`` pointing at ``python -m mock_server`` on a free port.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mock_server.cli import build_parser
+from tests.markdown import Block, fenced_blocks
+from tests.serving import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+RUNNABLE = {path: [block for block in fenced_blocks(path) if block.runnable] for path in DOCUMENTS if path.exists()}
+
+
+@pytest.fixture
+def emulator_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh ``python -m mock_server`` on a free port, as a README reader starts it."""
+    port = free_port()
+    log = (tmp_path / "emulator.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "--port", str(port), "--no-access-log"], stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/__admin/health", timeout=1):  # noqa: S310 (our own loopback URL)
+                    break
+            except OSError as error:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = (tmp_path / "emulator.log").read_text()
+                    raise RuntimeError(f"the emulator did not start: {output}") from error
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def script(blocks: list[Block]) -> str:
+    """The blocks as one script; each announces itself, so a failure names its block."""
+    parts = ["set -euo pipefail"]
+    for block in blocks:
+        parts.append(f"echo {shlex.quote(f'### {block}')} >&2")
+        parts.append(block.code)
+    return "\n".join(parts)
+
+
+def test_the_readme_has_runnable_blocks() -> None:
+    assert RUNNABLE.get(ROOT / "README.md"), "mark README commands with ```sh runnable so they are tested"
+
+
+@pytest.mark.parametrize("document", [path for path, blocks in RUNNABLE.items() if blocks], ids=lambda p: p.name)
+def test_runnable_blocks_pass(document: Path, emulator_url: str, tmp_path: Path) -> None:
+    bash = shutil.which("bash")
+    assert bash is not None
+    # The venv's console scripts (apidaze-mock, pytest) first, as after the README's set-up commands.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    environment = {**os.environ, "APIDAZE_URL": emulator_url, "PATH": path, "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [bash, "-c", script(RUNNABLE[document])],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    failed_block = [line for line in result.stderr.splitlines() if line.startswith("### ")][-1:]
+    assert result.returncode == 0, f"{failed_block} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+
+
+def test_every_cli_option_is_in_the_readme_table() -> None:
+    rows = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `-")]
+    documented = {word.strip("`,") for row in rows for word in row.split("|")[1].split() if word.startswith("`-")}
+    options = {option for action in build_parser()._actions for option in action.option_strings}
+    assert options <= documented, f"missing from the README's option table: {sorted(options - documented)}"
