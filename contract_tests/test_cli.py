@@ -68,7 +68,7 @@ def test_schemathesis_cli_against_served_emulator() -> None:
             env=env,
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=300,
             check=False,
         )
     output = result.stdout + result.stderr

@@ -58,7 +58,7 @@ def test_same_suite_passes_live(served: str) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=300,
         check=False,
     )
     output = result.stdout + result.stderr
