@@ -116,7 +116,7 @@ class Target:
         elif self.control:
             self._admin("POST", "/__admin/clock", {"advance_seconds": 0.005})
         else:
-            time.sleep(1.05)  # the real platform may write whole seconds
+            time.sleep(settings.UPDATE_GAP_SECONDS)  # the real platform may write whole seconds
 
     def _admin(self, method: str, path: str, body: dict[str, Any]) -> None:
         response = self.session.request(method, self.base_url + path, json=body, timeout=settings.REQUEST_TIMEOUT)

@@ -6,6 +6,7 @@ Imported by test modules at collection time, after pytest has loaded the hypothe
 from __future__ import annotations
 
 from contract_tests import profiles, run, settings
+from contract_tests.client import Target, in_process_target, live_target
 from contract_tests.schema import load_schema
 from mock_server.app import Emulator, create_app
 
@@ -19,7 +20,12 @@ schema = load_schema(
 )
 
 
-def reset_tenant() -> None:
-    """In-process: the fixture client's SIP accounts, script and quota back to the fixtures (its tokens stay valid)."""
-    if APP is not None:
-        APP.state.reset(settings.CLIENT_ID)
+_target: Target | None = None
+
+
+def shared_target() -> Target:
+    """The state machine's client for this run (one token for all its requests), created on first use."""
+    global _target
+    if _target is None:
+        _target = in_process_target(APP) if APP is not None else live_target(settings.BASE_URL or "")
+    return _target

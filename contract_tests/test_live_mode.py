@@ -38,10 +38,11 @@ def token_for(base_url: str, client_id: str, secret: str) -> str:
     return str(response.json()["access_token"])
 
 
-def test_same_suite_passes_live(served: str) -> None:
+def run_live_child(base_url: str, **extra_env: str) -> str:
+    """Run the live modules in a child pytest against ``base_url``; its output, after asserting it passed."""
     env = {
         **os.environ,
-        "APIDAZE_BASE_URL": served,
+        "APIDAZE_BASE_URL": base_url,
         "APIDAZE_CLIENT_ID": "contract-tests",
         "APIDAZE_CLIENT_SECRET": "contract-tests-secret",
         # Smaller budgets: this proves the wiring; the in-process run does the heavy lifting.
@@ -50,8 +51,7 @@ def test_same_suite_passes_live(served: str) -> None:
         "APIDAZE_MODEL_EXAMPLES": "5",
     }
     env.pop("APIDAZE_TOKEN_URL", None)
-    # Stand the emulator's clock still, so no quota window ends between the run and the check below.
-    requests.post(f"{served}/__admin/clock", json={"advance_seconds": 0, "freeze": True}, timeout=10).raise_for_status()
+    env.update(extra_env)
     result = subprocess.run(  # noqa: S603 (fixed arguments)
         [sys.executable, "-m", "pytest", *LIVE_MODULES, "-p", "no:cacheprovider", "-rA"],
         cwd=settings.ROOT,
@@ -63,9 +63,16 @@ def test_same_suite_passes_live(served: str) -> None:
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
-    assert f"live {served}" in output, output[:2000]  # the header of conftest.py names the target
+    assert f"live {base_url}" in output, output[:2000]  # the header of conftest.py names the target
     assert "PASSED contract_tests/test_model.py::test_api_model" in output, output[-3000:]
     assert "PASSED contract_tests/test_schemathesis.py::TestAPIWorkflow::runTest" in output, output[-3000:]
+    return output
+
+
+def test_same_suite_passes_live(served: str) -> None:
+    # Stand the emulator's clock still, so no quota window ends between the run and the check below.
+    requests.post(f"{served}/__admin/clock", json={"advance_seconds": 0, "freeze": True}, timeout=10).raise_for_status()
+    run_live_child(served)
     # The calls really went to the server: its quota counter for the fixture client moved (the state machine resets
     # the client, quota included, at the start of each run; each run then makes at least three calls).
     token = token_for(served, "contract-tests", "contract-tests-secret")
@@ -75,6 +82,17 @@ def test_same_suite_passes_live(served: str) -> None:
     assert reply.status_code == 200
     assert int(reply.headers["quota-used"]) > 3
     requests.delete(f"{served}/__admin/clock", timeout=10).raise_for_status()
+
+
+def test_live_without_control_plane_cleans_up_after_itself() -> None:
+    """Like the real API: no /__admin to reset with. The run must pass and leave the client as it found it."""
+    with serve_emulator(admin=False) as base_url:
+        # The emulator writes milliseconds; the second-long default gap is for the real API.
+        run_live_child(base_url, APIDAZE_UPDATE_GAP="0.002")
+        headers = {"Authorization": f"Bearer {token_for(base_url, 'contract-tests', 'contract-tests-secret')}"}
+        for resource in ("sipaccounts", "externalscripts"):
+            reply = requests.get(f"{base_url}{settings.API_PREFIX}/{resource}", headers=headers, timeout=10)
+            assert reply.json() == [], f"{resource} left behind by the run"
 
 
 def test_polite_session_waits_out_429(served: str) -> None:

@@ -6,20 +6,8 @@ from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from contract_tests import profiles
-from contract_tests import settings as env
-from contract_tests.client import Target, in_process_target, live_target
 from contract_tests.model import ApiModel
-from contract_tests.target import APP
-
-_target: Target | None = None
-
-
-def shared_target() -> Target:
-    """One target (and so one token) for every run of the machine."""
-    global _target
-    if _target is None:
-        _target = in_process_target(APP) if APP is not None else live_target(env.BASE_URL or "")
-    return _target
+from contract_tests.target import shared_target
 
 
 class Model(ApiModel):
