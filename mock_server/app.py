@@ -21,14 +21,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
 from mock_server.docs_ui import create_docs_app, is_docs_path
+from mock_server.domain.fault_plan import ChaosSpec
+from mock_server.domain.journal import DEFAULT_CAPACITY
 from mock_server.errors import ApiError, OAuthError, oauth_error_body
 from mock_server.fixtures import Fixtures, load_fixtures
 from mock_server.http import JSONResponse, api_error_handler, http_exception_handler, internal_error_handler
 from mock_server.middleware.auth import AuthMiddleware
+from mock_server.middleware.faults import FaultsMiddleware
 from mock_server.middleware.headers import HeadersMiddleware
+from mock_server.middleware.journal import JournalMiddleware
 from mock_server.middleware.quota import QuotaMiddleware
 from mock_server.routes import external_scripts, oauth, sip_accounts
 from mock_server.routes.context import API_PREFIX, RouteContext
+from mock_server.routes.oauth import TOKEN_PATH
 from mock_server.scripts.fetch import FetchPolicy
 from mock_server.state import EmulatorState
 
@@ -47,9 +52,11 @@ class Emulator:
     plane and the pytest fixture drive.
     """
 
-    def __init__(self, state: EmulatorState, *, admin: bool = True, docs: bool = True) -> None:
+    def __init__(
+        self, state: EmulatorState, *, admin: bool = True, admin_token: str | None = None, docs: bool = True
+    ) -> None:
         self.state = state
-        self.control: Starlette | None = create_control_app(state) if admin else None
+        self.control: Starlette | None = create_control_app(state, admin_token) if admin else None
         self.docs: ASGIApp | None = create_docs_app() if docs else None
 
         context = RouteContext(state.backends, state.clients)
@@ -69,8 +76,10 @@ class Emulator:
                 Exception: internal_error_handler,
             },
         )
+        chain = FaultsMiddleware(chain, state.faults)
         chain = QuotaMiddleware(chain, state.clients, state.quotas, state.clock)
         chain = AuthMiddleware(chain, state.tokens, API_PREFIX)
+        chain = JournalMiddleware(chain, state.journal, state.clock, TOKEN_PATH)
         self.api: ASGIApp = HeadersMiddleware(chain)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -91,13 +100,20 @@ def create_app(
     admin: bool = True,
     script_hosts: Iterable[str] | None = None,
     docs: bool = True,
+    admin_token: str | None = None,
+    chaos: ChaosSpec | None = None,
+    journal_size: int = DEFAULT_CAPACITY,
 ) -> Emulator:
     """Build the emulator from a seed file (the default fixtures when none is given).
 
-    ``admin=False`` leaves out the control plane under ``/__admin``; ``docs=False`` leaves out Swagger UI at
-    ``/docs`` and the contract at ``/openapi.yaml`` and ``/openapi.json``. ``script_hosts`` are the hosts the script
-    test endpoint and the call simulator may fetch from (loopback when none are given; ``*`` for any).
+    ``admin=False`` leaves out the control plane under ``/__admin``; ``admin_token`` makes every control call send
+    ``Authorization: Bearer <admin_token>``. ``docs=False`` leaves out Swagger UI at ``/docs`` and the contract at
+    ``/openapi.yaml`` and ``/openapi.json``. ``script_hosts`` are the hosts the script test endpoint and the call
+    simulator may fetch from (loopback when none are given; ``*`` for any). ``chaos`` is the default random-fault
+    setting (``--chaos``), restored by every full reset. The request journal keeps the last ``journal_size`` calls.
     """
     if not isinstance(fixtures, Fixtures):
         fixtures = load_fixtures(fixtures)
-    return Emulator(EmulatorState(fixtures, clock, FetchPolicy.from_hosts(script_hosts)), admin=admin, docs=docs)
+    policy = FetchPolicy.from_hosts(script_hosts)
+    state = EmulatorState(fixtures, clock, policy, journal_size=journal_size, chaos=chaos)
+    return Emulator(state, admin=admin, admin_token=admin_token, docs=docs)

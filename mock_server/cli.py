@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import logging.config
+import os
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import uvicorn
@@ -14,11 +17,16 @@ from starlette.types import ASGIApp
 
 from mock_server import __version__
 from mock_server.app import create_app
+from mock_server.connections import http_protocol
+from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.logs import FORMATS, LEVELS, AccessLogMiddleware, logging_config
 from mock_server.routes.context import API_PREFIX
 from mock_server.routes.oauth import TOKEN_PATH
 from mock_server.scripts.commands import COMMANDS
+from mock_server.statefile import StateFileError, load_state_file, save_state_file
+
+ADMIN_TOKEN_ENV = "APIDAZE_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +64,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="log one line per request at level info (default: on)",
     )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        metavar="PATH",
+        help="load this snapshot at start when it exists, and save the state to it on shutdown (atomically)",
+    )
+    parser.add_argument(
+        "--chaos",
+        metavar="SEED:RATE",
+        help="random faults on RATE (0..1) of all API calls, from a generator seeded with SEED: a run replays "
+        "exactly with the same seed",
+    )
+    parser.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        default=os.environ.get(ADMIN_TOKEN_ENV),
+        help=f"bearer token the control plane under /__admin requires (or ${ADMIN_TOKEN_ENV}); mandatory when "
+        "--host is not a loopback address",
+    )
+    parser.add_argument("--no-admin", action="store_true", help="switch the control plane under /__admin off")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.epilog = (
         "Script tools: apidaze-mock check-script FILE_OR_URL; apidaze-mock call URL [--dtmf 1] (see --help)."
@@ -63,18 +91,67 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, with a hook that runs after a graceful shutdown.
+
+    The hook runs inside ``serve``: after it returns uvicorn re-raises the signal that stopped it, and the process ends.
+    """
+
+    def __init__(self, config: uvicorn.Config, on_shutdown: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.on_shutdown = on_shutdown
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        self.on_shutdown()
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in COMMANDS:
         return COMMANDS[argv[0]](argv[1:])
     args = build_parser().parse_args(argv)
+    if not args.no_admin and not args.admin_token and not is_loopback(args.host):
+        print(
+            f"apidaze-mock: --host {args.host} is reachable from other machines, so the control plane needs "
+            f"--admin-token TOKEN (or ${ADMIN_TOKEN_ENV}), or switch it off with --no-admin.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        chaos = ChaosSpec.parse(args.chaos) if args.chaos else None
+    except ValueError as error:
+        print(f"apidaze-mock: {error}", file=sys.stderr)
+        return 2
     try:
         fixtures = load_fixtures(args.fixtures)
     except FixtureError as error:
         print(f"apidaze-mock: cannot load fixtures:\n{error}", file=sys.stderr)
         return 2
-    app: ASGIApp = create_app(fixtures, script_hosts=args.script_hosts)
+    emulator = create_app(
+        fixtures,
+        script_hosts=args.script_hosts,
+        admin=not args.no_admin,
+        admin_token=args.admin_token,
+        chaos=chaos,
+    )
+    if args.state_file is not None:
+        try:
+            loaded = load_state_file(emulator.state, args.state_file)
+        except StateFileError as error:
+            print(f"apidaze-mock: cannot load the state file:\n{error}", file=sys.stderr)
+            return 2
     logging.config.dictConfig(logging_config(args.log_level, args.log_format))
+    app: ASGIApp = emulator
     # Off entirely when not wanted, so the request path pays nothing for it.
     if args.access_log and logging.getLevelName(args.log_level.upper()) <= logging.INFO:
         app = AccessLogMiddleware(app)
@@ -88,11 +165,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             secret = seed.client.client_secret if args.fixtures is None else "(secret in your fixtures file)"
             print(f"  client:  {seed.client.client_id} / {secret}")
         print(f"  docs:    {base}/docs")
+        if not args.no_admin:
+            print(f"  admin:   {base}/__admin" + (" (bearer admin token required)" if args.admin_token else ""))
+        if chaos is not None:
+            print(f"  chaos:   seed {chaos.seed}, faults on {chaos.rate:.0%} of calls")
+        if args.state_file is not None:
+            print(f"  state:   {args.state_file} ({'loaded' if loaded else 'new'}; saved on shutdown)")
         sys.stdout.flush()
     else:
         # Log collectors get JSON lines only; the demo credentials stay in the text banner.
         logging.getLogger("apidaze_mock").info("apidaze-mock %s on %s (docs: %s/docs)", __version__, base, base)
     # Logging is configured above, so uvicorn must not configure it again; its own access log stays off (ours knows
     # the client id and masks secrets).
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, log_level=args.log_level, access_log=False)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        http=http_protocol(),
+        lifespan="off",
+        log_config=None,
+        log_level=args.log_level,
+        access_log=False,
+    )
+
+    def save() -> None:
+        if args.state_file is not None:
+            save_state_file(emulator.state, args.state_file)
+            print(f"apidaze-mock: state saved to {args.state_file}", flush=True)
+
+    _Server(config, save).run()
     return 0

@@ -60,6 +60,10 @@ class ExternalScriptNotFound(NotFound):
     name, message = "ExternalScriptNotFound", "No external script with this id exists for your client."
 
 
+class ClientNotFound(NotFound):
+    name, message = "ClientNotFound", "No OAuth client with this id is registered."
+
+
 class MethodNotAllowed(ApiError):
     status, name, message = 405, "MethodNotAllowed", "This method is not allowed on this path."
 
@@ -80,6 +84,10 @@ class ExternalScriptAlreadyExists(Conflict):
     )
 
 
+class ClientAlreadyExists(Conflict):
+    name, message = "ClientAlreadyExists", "An OAuth client with this id is already registered."
+
+
 class PayloadTooLarge(ApiError):
     status, name, message = 413, "PayloadTooLarge", "The request body is too large."
 
@@ -95,6 +103,11 @@ class QuotaExceeded(ApiError):
 
 class SpikeArrest(ApiError):
     status, name, message = 429, "SpikeArrestViolation", "Too many calls in this second."
+
+
+class AdminTokenRequired(ApiError):
+    status, name = 401, "AdminTokenRequired"
+    message = "The control plane wants 'Authorization: Bearer <admin token>' (the --admin-token value)."
 
 
 def error_body(status: int, name: str, message: str, info: str, transaction_id: str) -> dict[str, str]:

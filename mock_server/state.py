@@ -1,21 +1,40 @@
-"""Everything the emulator holds, in one object: what the API serves and the control plane drives."""
+"""Everything the emulator holds, in one object: what the API serves and the control plane drives.
+
+Defaults and user changes are kept apart. The fixtures (and ``--chaos``) are the defaults; clients registered at
+run time, fault rules and imported snapshots are user changes. A full :meth:`EmulatorState.reset` drops every user
+change (run-time clients included) and returns to the defaults; a reset of one client empties its resources, tokens,
+quota counter, fault rules and journal entries, and keeps its registration.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from mock_server.clock import Clock
-from mock_server.domain.clients import ClientRegistry
+from mock_server.domain.clients import Client, ClientRegistry
+from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
+from mock_server.domain.journal import DEFAULT_CAPACITY, Journal
 from mock_server.domain.quota import QuotaBook
+from mock_server.domain.snapshot import export_state, load_state
 from mock_server.domain.tenants import Backends
 from mock_server.domain.tokens import TokenStore
+from mock_server.errors import ClientAlreadyExists, ClientNotFound
 from mock_server.fixtures import Fixtures
+from mock_server.routes.context import API_PREFIX
 from mock_server.scripts.fetch import FetchPolicy
 
 
 class EmulatorState:
-    """Clients, tokens, per-tenant stores and quota counters, all on one clock, seeded from fixtures."""
+    """Clients, tokens, tenant stores, quota counters, journal and fault plan, on one clock, seeded from fixtures."""
 
     def __init__(
-        self, fixtures: Fixtures, clock: Clock | None = None, script_policy: FetchPolicy | None = None
+        self,
+        fixtures: Fixtures,
+        clock: Clock | None = None,
+        script_policy: FetchPolicy | None = None,
+        *,
+        journal_size: int = DEFAULT_CAPACITY,
+        chaos: ChaosSpec | None = None,
     ) -> None:
         self.fixtures = fixtures
         # Where the test endpoint and the call simulator may fetch scripts from: configuration, never reset.
@@ -25,6 +44,10 @@ class EmulatorState:
         self.tokens = TokenStore(self.clock.now, fixtures.token_lifetime_seconds)
         self.backends = Backends(self.clock.now)
         self.quotas = QuotaBook()
+        self.journal = Journal(journal_size)
+        self.faults = FaultPlan(API_PREFIX, chaos)
+        # Clients registered at run time (or imported), kept apart from the fixtures' ones.
+        self.added_clients: dict[str, Client] = {}
         self.reset()
 
     def reset(self, client_id: str | None = None) -> None:
@@ -38,10 +61,18 @@ class EmulatorState:
         for client in self.clients.all():
             if client_id in (None, client.client_id):
                 self.clients.remove(client.client_id)
-                if client.client_id not in seeded:
+                # A run-time client keeps its tokens only through a reset of itself alone.
+                kept = client.client_id in seeded or (client_id is not None and client_id in self.added_clients)
+                if not kept:
                     self.tokens.revoke_client(client.client_id)
+        if client_id is None:
+            self.added_clients.clear()
+        elif client_id in self.added_clients:
+            self.clients.add(self.added_clients[client_id])
         self.backends.reset(client_id)
         self.quotas.reset(client_id)
+        self.journal.clear(client_id)
+        self.faults.reset(client_id)
         for seed in seeds:
             self.clients.add(seed.client)
             tenant = self.backends[seed.client.client_id]
@@ -49,3 +80,42 @@ class EmulatorState:
                 tenant.sip_accounts.create(account["username"], account)
             if seed.external_script is not None:
                 tenant.external_scripts.create(seed.external_script["url"], seed.external_script.get("name", ""))
+
+    def add_client(self, client: Client) -> None:
+        """Register a client at run time: its own empty tenant, until it is deleted or a full reset."""
+        if self.clients.get(client.client_id) is not None:
+            raise ClientAlreadyExists(info=f"client_id={client.client_id!r}")
+        self.clients.add(client)
+        self.added_clients[client.client_id] = client
+        self.backends.reset(client.client_id)
+        self.quotas.reset(client.client_id)
+
+    def remove_client(self, client_id: str) -> None:
+        """Forget a client, its tokens and its resources (a fixture client comes back with the next reset)."""
+        if not self.clients.remove(client_id):
+            raise ClientNotFound(info=f"client_id={client_id!r}")
+        self.added_clients.pop(client_id, None)
+        self.tokens.revoke_client(client_id)
+        self.backends.reset(client_id)
+        self.quotas.reset(client_id)
+
+    def is_fixture_client(self, client_id: str) -> bool:
+        return any(seed.client.client_id == client_id for seed in self.fixtures.clients)
+
+    def export_state(self) -> dict[str, Any]:
+        """A snapshot of every client and its resources (see :mod:`mock_server.domain.snapshot`)."""
+        return export_state(self.clients.all(), self.backends)
+
+    def import_state(self, document: dict[str, Any]) -> None:
+        """Replace clients and resources with a schema-checked snapshot, whole or not at all."""
+        loaded = load_state(document, self.clock.now)
+        # Nothing below can fail: the snapshot is fully built.
+        self.clients.clear()
+        self.tokens.clear()
+        self.quotas.reset()
+        self.added_clients = {
+            client.client_id: client for client in loaded.clients if not self.is_fixture_client(client.client_id)
+        }
+        for client in loaded.clients:
+            self.clients.add(client)
+        self.backends.replace_all(loaded.tenants)

@@ -14,6 +14,10 @@ from mock_server.fixtures import Fixtures, parse_fixtures
 from mock_server.routes.context import API_PREFIX
 from mock_server.routes.oauth import TOKEN_PATH
 
+# pytester must be enabled in an initial conftest: pytest refuses ``pytest_plugins`` in a nested one
+# (tests/plugin/conftest.py), which it loads only during collection.
+pytest_plugins = ["pytester"]
+
 # Frozen at a known instant (Friday 2026-11-27 10:00:30 UTC), so windows and timestamps are predictable.
 START = 1795773630.0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,6 +41,15 @@ def test_check_script_url_is_guarded(capsys: pytest.CaptureFixture[str]) -> None
     assert "is not allowed" in capsys.readouterr().out
 
 
+def test_check_script_unreadable_encoding_is_a_finding(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "utf7.xml"
+    path.write_bytes(b'<?xml version="1.0" encoding="utf-7"?><document><work><hangup/></work></document>')
+    assert main(["check-script", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}:1: cannot read the document's encoding: multi-byte encodings are not supported"
+    ]
+
+
 def test_check_script_missing_file_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-script", str(SCRIPTS / "nope.xml")]) == 2
     assert "nope.xml" in capsys.readouterr().err
@@ -53,6 +63,13 @@ def test_call_prints_the_transcript(capsys: pytest.CaptureFixture[str], server: 
     assert events[0]["params"]["team"] == "blue"
     assert events[2]["bridge_status"] == "NO_ANSWER"
     assert events[-1] == {"type": "hung_up", "by": "script"}
+
+
+def test_call_params_that_name_call_fields_set_them(capsys: pytest.CaptureFixture[str], server: Any) -> None:
+    url = server.url + "/conference-room.xml"
+    assert main(["call", url, "--param", "session_id=s-1", "--param", "caller_id_number=+1", "--param", "pin"]) == 0
+    params = json.loads(capsys.readouterr().out)["events"][0]["params"]
+    assert (params["session_id"], params["caller_id_number"], params["pin"]) == ("s-1", "+31612345678", "")
 
 
 def test_call_refuses_bad_keys() -> None:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import hmac
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server import __version__
-from mock_server.control import calls, clock, registrations
-from mock_server.errors import ApiError
+from mock_server.control import calls, clients, clock, faults, registrations, requests, snapshots
+from mock_server.errors import AdminTokenRequired, ApiError
 from mock_server.http import (
     JSONResponse,
     api_error_handler,
     body_fields,
+    error_response,
     http_exception_handler,
     internal_error_handler,
 )
@@ -22,8 +27,29 @@ from mock_server.spec import ADMIN_SPEC, operations
 from mock_server.state import EmulatorState
 
 
-def create_control_app(state: EmulatorState) -> Starlette:
-    """``/__admin``: health, reset, clock and SIP registrations, over the emulator's own state."""
+class AdminTokenMiddleware:
+    """Every control call must send ``Authorization: Bearer <admin token>``: the rule beyond loopback."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            sent = next((value for name, value in scope["headers"] if name == b"authorization"), b"")
+            # Constant time, so timing tells nothing about how much of a guessed token was right.
+            if not hmac.compare_digest(sent, self.expected):
+                error = AdminTokenRequired(headers={"WWW-Authenticate": 'Bearer realm="apidaze-mock admin"'})
+                await error_response(error, scope)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_control_app(state: EmulatorState, admin_token: str | None = None) -> Starlette:
+    """``/__admin``: health, reset, clients, state, journal, faults, clock, SIP registrations and calls.
+
+    It drives the emulator's own state and owns none. With ``admin_token`` every call must send it as a bearer token.
+    """
     reset_op = operations(ADMIN_SPEC)["adminReset"]
 
     async def health(request: Request) -> Response:
@@ -38,6 +64,10 @@ def create_control_app(state: EmulatorState) -> Starlette:
         routes=[
             Route("/__admin/health", health, methods=["GET"]),
             Route("/__admin/reset", reset, methods=["POST"]),
+            *clients.routes(state),
+            *snapshots.routes(state),
+            *requests.routes(state.journal),
+            *faults.routes(state.faults),
             *clock.routes(state.clock),
             *registrations.routes(state.backends),
             *calls.routes(state.script_policy),
@@ -47,4 +77,5 @@ def create_control_app(state: EmulatorState) -> Starlette:
             HTTPException: http_exception_handler,
             Exception: internal_error_handler,
         },
+        middleware=[] if admin_token is None else [Middleware(AdminTokenMiddleware, token=admin_token)],
     )

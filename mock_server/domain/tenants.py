@@ -36,6 +36,10 @@ class Backends:
     def client_ids(self) -> list[str]:
         return list(self._tenants)
 
+    def replace_all(self, stores: dict[str, TenantStore]) -> None:
+        """Swap in stores built elsewhere (snapshot import), all at once."""
+        self._tenants = dict(stores)
+
     def reset(self, client_id: str | None = None) -> None:
         if client_id is None:
             self._tenants.clear()

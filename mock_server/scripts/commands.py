@@ -67,11 +67,12 @@ def call_command(argv: Sequence[str]) -> int:
     parser.add_argument("--max-fetches", type=int, default=MAX_FETCHES)
     parser.add_argument("--script-hosts", nargs="*", default=None, metavar="HOST", help=HOSTS_HELP)
     args = parser.parse_args(argv)
-    extra = dict(item.partition("=")[::2] for item in args.param)
+    query = dict(item.partition("=")[::2] for item in args.param)
+    query.update(caller_id_number=args.caller_id_number, destination_number=args.destination_number)
     try:
         script = CallScript(
             args.url,
-            CallParameters(args.caller_id_number, args.destination_number, extra=extra),
+            CallParameters.from_query(query),
             args.dtmf,
             args.dial,
             args.max_fetches,

@@ -20,6 +20,10 @@ ANY_HOST = "*"
 DEFAULT_TIMEOUT_SECONDS = 5.0
 DEFAULT_MAX_BYTES = 256 * 1024
 MAX_REDIRECTS = 1
+MAX_PORT = 65535
+# What a request or an answer can raise besides httpx's own errors: sockets (OSError), anyio on odd addresses
+# (OverflowError), URL and IDNA problems (httpx.InvalidURL, ValueError). Each becomes a failure value.
+FETCH_ERRORS = (httpx.HTTPError, httpx.InvalidURL, OSError, OverflowError, ValueError)
 # Identity only: the size cap then counts the bytes that arrive, and no small gzip body can inflate in memory.
 HEADERS = {"Accept": "text/xml", "Accept-Encoding": "identity"}
 
@@ -49,13 +53,15 @@ class FetchPolicy:
         """Why ``url`` may not be fetched, or ``None``."""
         try:
             parsed = httpx.URL(url)
-        except httpx.InvalidURL as error:
+            host = parsed.host.lower()  # decodes IDNA: raises for a malformed A-label such as xn--
+        except (httpx.InvalidURL, ValueError) as error:  # idna's IDNAError is a ValueError
             return f"invalid URL {url!r}: {error}"
         if parsed.scheme not in ("http", "https"):
             return f"only http and https URLs are fetched, not {parsed.scheme or 'a relative URL'!r}"
-        host = parsed.host.lower()
         if not host:
             return f"URL {url!r} has no host"
+        if parsed.port is not None and not 1 <= parsed.port <= MAX_PORT:
+            return f"invalid URL {url!r}: port {parsed.port} is outside 1-{MAX_PORT}"
         if ANY_HOST in self.allowed_hosts or host in self.allowed_hosts:
             return None
         if LOOPBACK in self.allowed_hosts and _is_loopback(host):
@@ -152,7 +158,7 @@ class ScriptFetcher:
                 try:
                     request = client.build_request("GET", url, params=query, headers=HEADERS)
                     response = await client.send(request, stream=True)
-                except httpx.HTTPError as error:
+                except FETCH_ERRORS as error:
                     return FetchResult(url, error=f"cannot fetch {url}: {error.__class__.__name__}: {error}".strip())
                 try:
                     if not response.is_redirect:
@@ -161,6 +167,7 @@ class ScriptFetcher:
                 finally:
                     await response.aclose()
                 # The redirect target already carries its own query; APIdaze's parameters are not added twice.
+                # httpx has parsed the Location in send(): an invalid one is an HTTPError there, caught above.
                 url, query = str(response.url.join(location)), None
             return FetchResult(url, error=f"more than {MAX_REDIRECTS} redirect: give the final URL of the script")
 
@@ -173,7 +180,9 @@ class ScriptFetcher:
             response.headers.get("content-type", ""),
             error=f"the answer is larger than {limit} bytes",
         )
-        if declared.isdigit() and int(declared) > limit:
+        # ASCII digits only, compared by length first: int() of a huge or non-ASCII "digit" string raises.
+        digits = declared.strip().lstrip("0")
+        if digits.isascii() and digits.isdigit() and (len(digits) > len(str(limit)) or int(digits) > limit):
             return too_large
         encoding = response.headers.get("content-encoding", "identity").lower()
         if encoding != "identity":
@@ -184,6 +193,6 @@ class ScriptFetcher:
                 body += chunk
                 if len(body) > limit:
                     return too_large
-        except httpx.HTTPError as error:
+        except FETCH_ERRORS as error:
             return FetchResult(url, response.status_code, error=f"the answer broke off: {error}")
         return FetchResult(url, response.status_code, response.headers.get("content-type", ""), bytes(body))

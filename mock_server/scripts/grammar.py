@@ -10,12 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
+
+from mock_server.scripts.bindregex import compile_bind
 
 LANGUAGES = ("en-US", "fr-FR", "it-IT", "es-ES")
 VOICES = ("female-a", "female-b", "female-c", "male-a", "male-b", "male-c")
 DTMF_KEYS = re.compile(r"[0-9*#]+")
 MAX_PATTERN_LENGTH = 200
+# Timeouts and durations are whole numbers up to a signed 32-bit int: a C platform's int, far beyond any real
+# timeout, and small enough that no JSON encoder or int() digit limit trips over a value.
+MAX_WHOLE_NUMBER = 2**31 - 1
 
 
 def shown(value: str, limit: int = 60) -> str:
@@ -38,20 +43,47 @@ def _one_of(*choices: str) -> Callable[[str], str | None]:
     return problem
 
 
+def whole_number(value: str) -> int | None:
+    """``value`` as an int when it is ASCII digits no larger than ``MAX_WHOLE_NUMBER``, else ``None``."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    significant = value.lstrip("0")  # compared by length first: int() of thousands of digits raises
+    if len(significant) > len(str(MAX_WHOLE_NUMBER)) or int(significant or "0") > MAX_WHOLE_NUMBER:
+        return None
+    return int(significant or "0")
+
+
 def _whole_number(value: str) -> str | None:
-    return None if value.isascii() and value.isdigit() else f"{shown(value)} is not a whole number"
+    if whole_number(value) is not None:
+        return None
+    if value.isascii() and value.isdigit():
+        return f"{shown(value)} is larger than {MAX_WHOLE_NUMBER}"
+    return f"{shown(value)} is not a whole number"
+
+
+def _url_parts(value: str) -> SplitResult | None:
+    try:
+        return urlsplit(value)
+    except ValueError:  # an unclosed IPv6 bracket, a netloc that NFKC-normalizes into a separator
+        return None
 
 
 def _absolute_url(value: str) -> str | None:
-    parts = urlsplit(value)
+    parts = _url_parts(value)
+    if parts is None:
+        return f"{shown(value)} is not a valid URL"
     if parts.scheme in ("http", "https") and parts.netloc:
         return None
     return f"{shown(value)} is not an absolute http(s) URL (APIdaze fetches it as is)"
 
 
 def _wav(value: str) -> str | None:
-    path = urlsplit(value).path
-    return None if path.lower().endswith(".wav") else f"{shown(value)} is not a .wav file (APIdaze plays WAV only)"
+    parts = _url_parts(value)
+    if parts is None:
+        return f"{shown(value)} is not a valid URL"
+    if parts.path.lower().endswith(".wav"):
+        return None
+    return f"{shown(value)} is not a .wav file (APIdaze plays WAV only)"
 
 
 def _bind_pattern(value: str) -> str | None:
@@ -59,11 +91,12 @@ def _bind_pattern(value: str) -> str | None:
         return None if DTMF_KEYS.fullmatch(value) else f"{shown(value)} is neither DTMF digits nor a '~regex'"
     if len(value) > MAX_PATTERN_LENGTH:
         return f"the regex is longer than {MAX_PATTERN_LENGTH} characters"
-    try:
-        re.compile(value[1:])
-    except re.error as error:
-        return f"{shown(value)} is not a valid regex: {error}"
-    return None
+    compiled = compile_bind(value[1:])
+    return (
+        f"{shown(value)} is not a valid regex (RE2 cannot compile it: {compiled})"
+        if isinstance(compiled, str)
+        else None
+    )
 
 
 def _anything(value: str) -> str | None:

@@ -9,22 +9,22 @@ script that loops ends with an ``error`` event instead of hanging the emulator.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from mock_server.scripts.bindregex import compile_bind
 from mock_server.scripts.checker import check
 from mock_server.scripts.fetch import CallParameters, Fetch
-from mock_server.scripts.grammar import GRAMMAR
+from mock_server.scripts.grammar import GRAMMAR, whole_number
 from mock_server.scripts.xmltree import Node
 
 DIAL_OUTCOMES = {"answered": "SUCCESS", "busy": "BUSY", "no_answer": "NO_ANSWER"}
 DEFAULT_DIAL_OUTCOME = "answered"
 MAX_FETCHES = 10
 MAX_VERBS = 200
-# Keys a caller presses in one call, and regex matches tried in one call. A bind such as ~(\d*)*x backtracks
-# exponentially in the input's length: 16 keys keep one match in milliseconds, the budget bounds their number.
+# Keys a caller presses in one call, and regex matches tried in one call. Matching is RE2's (linear in the keys,
+# even for ~((\d*)*)*x): 16 keys keep one match in microseconds, the budget bounds how many a script asks for.
 MAX_DTMF = 16
 MAX_REGEX_MATCHES = 500
 
@@ -183,10 +183,8 @@ class _Call:
         self.regex_matches += 1
         if self.regex_matches > MAX_REGEX_MATCHES:
             raise self.end("simulator", reason=f"more than {MAX_REGEX_MATCHES} bind regex matches")
-        try:
-            return re.fullmatch(pattern[1:], digits) is not None
-        except re.error:
-            return False
+        compiled = compile_bind(pattern[1:])
+        return not isinstance(compiled, str) and compiled.accepts(digits)
 
     def dial(self, verb: Node) -> _Next | None:
         outcome = next(self.dials, DEFAULT_DIAL_OUTCOME)
@@ -199,8 +197,10 @@ class _Call:
 
 
 def _number(text: str) -> int | str:
-    """A whole number as the checker accepts it; anything else as written (the finding is in the fetch event)."""
-    return int(text) if text.isascii() and text.isdigit() else text
+    """A whole number as the checker accepts it (at most ``MAX_WHOLE_NUMBER``, so it fits any JSON encoder);
+    anything else as written (the finding is in the fetch event)."""
+    number = whole_number(text)
+    return text if number is None else number
 
 
 async def simulate(script: CallScript, fetch: Fetch) -> list[Event]:

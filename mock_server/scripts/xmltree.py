@@ -93,9 +93,14 @@ def _refusal(error: DefusedXmlException) -> str:
     return f"refused: {error}"  # pragma: no cover - defusedxml's other refusals need a DOCTYPE first
 
 
+def _cut(message: str, limit: int = 120) -> str:
+    return message if len(message) <= limit else message[:limit] + "…"
+
+
 def parse(document: str | bytes) -> tuple[Node | None, list[Finding]]:
     """The tree of ``document``, or ``None`` and the finding that says why it could not be read."""
-    raw = document.encode("utf-8") if isinstance(document, str) else document
+    # surrogatepass: a lone surrogate from a Python caller becomes bytes expat reports as not well-formed.
+    raw = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
     builder = _TreeBuilder()
     try:
         defusedxml.sax.parseString(raw, builder, forbid_dtd=True)
@@ -105,6 +110,10 @@ def parse(document: str | bytes) -> tuple[Node | None, list[Finding]]:
         return None, [Finding(builder.line, "", _refusal(error))]
     except _TooDeep:
         return None, [Finding(builder.line, "", f"elements are nested more than {MAX_DEPTH} deep")]
+    except (LookupError, ValueError) as error:
+        # The declared encoding is looked up among Python's codecs: an unknown name (LookupError), one expat cannot
+        # use (utf-7, cp932: ValueError) or a codec that fails on decoding (idna: UnicodeError, a ValueError).
+        return None, [Finding(builder.line, "", f"cannot read the document's encoding: {_cut(str(error))}")]
     if builder.root is None:  # pragma: no cover - expat reports an empty document as a parse error
         return None, [Finding(0, "", "the document is empty")]
     return builder.root, []

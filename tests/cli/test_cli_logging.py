@@ -18,10 +18,13 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """What main() hands to uvicorn, without serving."""
     seen: dict[str, Any] = {}
 
-    def fake_run(app: Any, **options: Any) -> None:
-        seen.update(options, app=app)
+    def fake_run(server: uvicorn.Server, *args: Any) -> None:
+        config = server.config
+        seen.update(
+            app=config.app, log_level=config.log_level, access_log=config.access_log, log_config=config.log_config
+        )
 
-    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setattr(cli._Server, "run", fake_run)
     yield seen
     # main() configured logging for the process; give pytest's capture back its loggers.
     for name in ("apidaze_mock", ACCESS_LOGGER, "uvicorn"):

@@ -192,3 +192,37 @@ def test_bind_regex_matching_is_bounded() -> None:
     prompt = "<speak>Code" + "<bind>~x</bind>" * 10 + "</speak>"
     events = run(FakeScripts({"/main.xml": doc(prompt * 10)}), dtmf="1" * 16)
     assert events[-1] == {"type": "hung_up", "by": "simulator", "reason": "more than 500 bind regex matches"}
+
+
+def test_a_catastrophic_bind_regex_runs_in_linear_time() -> None:
+    # Under Python's re this pattern backtracks for over a minute on 12 keys; RE2 answers at once.
+    prompt = r"<speak>Code<bind>~((\d*)*)*(\d*)*(\d*)*(\d*)*x</bind><bind>~\d{16}</bind></speak>"
+    scripts = FakeScripts({"/main.xml": doc(prompt + "<hangup/>"), "/next.xml": doc("<hangup/>")})
+    events = run(scripts, dtmf="1" * 16)
+    assert events[2] == {"type": "pressed", "digits": "1" * 16, "bind": r"~\d{16}", "action": BASE + "/main.xml"}
+    nothing = run(FakeScripts({"/main.xml": doc(prompt * 2 + "<hangup/>")}), dtmf="1" * 15)
+    assert [event["digits"] for event in nothing if event["type"] == "pressed"] == ["1", "1"]
+
+
+def test_a_bind_regex_re2_cannot_compile_matches_nothing() -> None:
+    prompt = r"<speak>Code<bind>~(1)\1</bind><bind>~(?=1)1</bind></speak><hangup/>"
+    events = run(FakeScripts({"/main.xml": doc(prompt)}), dtmf="11")
+    assert events[0]["findings"][0]["message"].startswith("text: '~(1)\\\\1' is not a valid regex")
+    assert events[2] == {"type": "pressed", "digits": "1", "bind": None, "action": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "delay"),
+    [
+        ("500", 500),
+        ("0002147483647", 2147483647),
+        ("2147483648", "2147483648"),
+        ("9" * 50, "9" * 50),
+        ("9" * 5000, "9" * 5000),
+    ],
+    ids=["500", "leading-zeros", "2**31", "50-digits", "5000-digits"],
+)
+def test_numbers_beyond_the_maximum_are_kept_as_written(text: str, delay: int | str) -> None:
+    events = run(FakeScripts({"/main.xml": doc(f"<echo>{text}</echo><wait>{text}</wait><hangup/>")}))
+    assert events[1] == {"type": "echoed", "delay_ms": delay}
+    assert events[2] == {"type": "waited", "seconds": delay}

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mock_server.scripts.bindregex import compile_bind
 from mock_server.scripts.checker import check
-from mock_server.scripts.grammar import GRAMMAR, ROOT
+from mock_server.scripts.grammar import GRAMMAR, MAX_WHOLE_NUMBER, ROOT
 from mock_server.scripts.xmltree import MAX_DEPTH
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "fixtures" / "scripts"
@@ -88,6 +89,35 @@ def test_broken_fixture_scripts_produce_exactly_the_expected_findings(name: str)
         (doc("<dial><number/></dial>"), "number: needs text"),
         (doc('<record on-answered="yes"/>'), "record: attribute 'on-answered': 'yes' is not one of true, false"),
         (doc("<conference/>"), "conference: needs text"),
+        (
+            doc(r"<speak>x<bind>~(1)\1</bind></speak>"),
+            "bind: text: '~(1)\\\\1' is not a valid regex (RE2 cannot compile it: invalid escape",
+        ),
+        (
+            doc("<speak>x<bind>~(?=1)1</bind></speak>"),
+            "bind: text: '~(?=1)1' is not a valid regex (RE2 cannot compile it: invalid perl operator",
+        ),
+        (
+            doc(r"<speak>x<bind>~\pL{1000}</bind></speak>"),
+            "bind: text: '~\\\\pL{1000}' is not a valid regex (RE2 cannot compile it: pattern too large",
+        ),
+        (
+            doc('<speak>x<bind action="http://[::1/x.xml">1</bind></speak>'),
+            "bind: attribute 'action': 'http://[::1/x.xml' is not a valid URL",
+        ),
+        (
+            doc('<dial action="http://a\uff03b/x"><number>1</number></dial>'),
+            "dial: attribute 'action': 'http://a\uff03b/x' is not a valid URL",
+        ),
+        (doc('<playback file="http://[/a.wav"/>'), "playback: attribute 'file': 'http://[/a.wav' is not a valid URL"),
+        (doc("<ringback>http://[/a.wav</ringback>"), "ringback: text: 'http://[/a.wav' is not a valid URL"),
+        (doc("<echo>" + "9" * 50 + "</echo>"), "echo: text: '99999"),
+        (doc("<wait>2147483648</wait>"), "wait: text: '2147483648' is larger than 2147483647"),
+        (doc("<wait>" + "9" * 5000 + "</wait>"), "wait: text: '99999"),
+        (
+            doc('<dial timeout="99999999999"><number>1</number></dial>'),
+            "dial: attribute 'timeout': '99999999999' is larger",
+        ),
     ],
 )
 def test_each_rule_fires(document: str, expected: str) -> None:
@@ -104,6 +134,8 @@ def test_each_rule_fires(document: str, expected: str) -> None:
         '<speak>x<bind action="https://h.example/n?x=1">1234#</bind><bind>~[0-9]{4}</bind></speak>',
         "<ringback/><ringback>http://h/r.wav</ringback><echo>500</echo><echo/><wait>3</wait>",
         '<record/><record name="x" on-answered="true" aleg="false" bleg="true"/>',
+        "<wait>2147483647</wait><echo>0002147483647</echo><wait>" + "0" * 5000 + "1</wait>",
+        "<speak>x<bind>~a{4294967296}</bind><bind>~((\\d*)*)*(\\d*)*(\\d*)*(\\d*)*x</bind></speak>",
         "<intercept>f28a3e29-dac4-462c-bf94-b1d518ddbe2d</intercept><conference>room 1</conference>",
         (
             '<dial timeout="60" max-call-duration="300" strategy="sequence" action="http://action.url.com" '
@@ -135,6 +167,30 @@ def test_not_well_formed_and_undefined_entities_are_findings() -> None:
     assert check("<document><work>").findings[0].message.startswith("not well-formed XML")
     assert check(doc("<speak>&nope;</speak>")).findings[0].message.startswith("not well-formed XML: undefined")
     assert check(b"").findings[0].message.startswith("not well-formed XML")
+    assert check(doc("<speak>\ud800</speak>")).findings[0].message.startswith("not well-formed XML")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "reason"),
+    [
+        ("utf-7", "multi-byte encodings are not supported"),
+        ("cp932", "multi-byte encodings are not supported"),
+        ("bogus-x", "unknown encoding: bogus-x"),
+        ("rot13", "'rot13' is not a text encoding"),
+        ("hex", "'hex' is not a text encoding"),
+        ("idna", "decoding with 'idna' codec failed"),
+        ("undefined", "decoding with 'undefined' codec failed"),
+        ("punycode", "'ascii' codec can't decode"),
+        pytest.param("x" * 300, "unknown encoding: xxx", id="a-300-character-name"),
+    ],
+)
+def test_an_unreadable_encoding_declaration_is_a_finding(encoding: str, reason: str) -> None:
+    body = f'<?xml version="1.0" encoding="{encoding}"?>\n<document><work><hangup/>\u00e9</work></document>'
+    result = check(body.encode("utf-8"))
+    assert result.root is None
+    [finding] = result.findings
+    assert finding.message.startswith(f"cannot read the document's encoding: {reason}")
+    assert len(finding.message) < 200
 
 
 def test_deep_nesting_is_refused_without_recursion() -> None:
@@ -149,3 +205,26 @@ def test_the_grammar_table_is_closed() -> None:
         assert set(element.attributes).isdisjoint({""}), name
     orphans = {name for name in GRAMMAR if not any(name in element.children for element in GRAMMAR.values())}
     assert orphans == {ROOT}
+
+
+@pytest.mark.parametrize("digits", ["9" * 50, "9" * 5000])
+def test_numbers_too_large_say_so(digits: str) -> None:
+    [message] = messages(doc(f"<echo>{digits}</echo>"))
+    assert message.endswith(f"is larger than {MAX_WHOLE_NUMBER}")
+
+
+def test_a_bind_pattern_re2_cannot_encode_is_a_reason_not_an_exception() -> None:
+    # XML cannot carry a lone surrogate, but check() also takes str from Python callers.
+    assert (
+        compile_bind("\ud800") == "'utf-8' codec can't encode character '\\ud800' in position 0: surrogates not allowed"
+    )
+    compiled = compile_bind("[0-9]{4}")
+    assert not isinstance(compiled, str)
+    assert compiled.accepts("1234")
+    assert not compiled.accepts("12345")
+
+
+def test_a_pattern_too_large_for_re2_is_a_finding_quickly() -> None:
+    # RE2's memory bound stops compiling early: thousands of such binds check in about a second, not minutes.
+    assert compile_bind(r"\pN{16}") == "pattern too large - compile failed"
+    assert not isinstance(compile_bind(r"(\d{3}[*#]){1,5}"), str)

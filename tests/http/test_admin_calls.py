@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +107,58 @@ def test_bad_requests_are_400(api: Api, body: dict[str, Any]) -> None:
     response = api.http.post("/__admin/calls", json=body)
     assert response.status_code == 400
     assert response.json()["name"] == "InvalidRequest"
+
+
+@pytest.fixture
+def odd_scripts(tmp_path: Path) -> Iterator[Any]:
+    def write(name: str, work: str) -> None:
+        (tmp_path / name).write_text(f"<document><work>{work}</work></document>", encoding="utf-8")
+
+    write("big-numbers.xml", f"<echo>{'9' * 50}</echo><wait>{'9' * 5000}</wait><hangup/>")
+    write("far-port.xml", '<dial action="http://127.0.0.1:70000/after.xml"><number>1</number></dial>')
+    write("redos.xml", r"<speak>x<bind>~((\d*)*)*(\d*)*(\d*)*(\d*)*x</bind></speak><hangup/>")
+    write("loop.xml", '<speak>x<bind action="http://127.0.0.1:8081/loop.xml">~\\d</bind></speak>')
+    (tmp_path / "utf7.xml").write_bytes(b'<?xml version="1.0" encoding="utf-7"?><document/>')
+    with ScriptServer(tmp_path) as running:
+        yield running
+
+
+def test_numbers_too_large_for_json_integers_are_kept_as_text(api: Api, odd_scripts: Any) -> None:
+    events = call(api, url=odd_scripts.url + "/big-numbers.xml")
+    assert events[1] == {"type": "echoed", "delay_ms": "9" * 50}
+    assert events[2] == {"type": "waited", "seconds": "9" * 5000}
+    messages = [finding["message"] for finding in events[0]["findings"]]
+    assert len(messages) == 2
+    assert all(message.endswith("is larger than 2147483647") for message in messages), messages
+
+
+def test_a_dial_action_on_a_port_out_of_range_is_an_event(api: Api, odd_scripts: Any) -> None:
+    events = call(api, url=odd_scripts.url + "/far-port.xml")
+    assert events[2]["error"] == "invalid URL 'http://127.0.0.1:70000/after.xml': port 70000 is outside 1-65535"
+    assert events[-1] == {"type": "hung_up", "by": "platform", "reason": "the script could not be fetched"}
+
+
+def test_a_catastrophic_bind_regex_does_not_block_the_emulator(api: Api, odd_scripts: Any) -> None:
+    events = call(api, url=odd_scripts.url + "/redos.xml", dtmf="1" * 16)
+    assert [event["type"] for event in events] == ["fetched", "spoke", "pressed", "hung_up"]
+
+
+def test_an_unreadable_encoding_ends_the_call_with_a_finding(api: Api, odd_scripts: Any) -> None:
+    events = call(api, url=odd_scripts.url + "/utf7.xml")
+    assert events[0]["findings"][0]["message"].startswith("cannot read the document's encoding")
+    assert events[-1]["reason"] == "the script is not a <document> APIdaze can run"
+
+
+def test_max_fetches_given_as_a_float_counts_as_an_int(api: Api, odd_scripts: Any) -> None:
+    events = call(api, url=odd_scripts.url + "/loop.xml", dtmf="1" * 5, max_fetches=2.0)
+    assert events[-1] == {"type": "hung_up", "by": "simulator", "reason": "more than 2 script fetches (a loop?)"}
+
+
+def test_call_fields_in_params_are_the_calls_own_as_in_the_test_endpoint(api: Api, server: Any) -> None:
+    url = server.url + "/conference-room.xml"
+    response = api.http.post(
+        "/__admin/calls", json={"url": url, "uuid": "top", "params": {"uuid": "inner", "session_id": "s-9", "pin": "1"}}
+    )
+    assert response.status_code == 200, response.text
+    sent = response.json()["events"][0]["params"]
+    assert (sent["uuid"], sent["session_id"], sent["pin"]) == ("top", "s-9", "1")

@@ -145,3 +145,79 @@ def test_the_example_server_serves_fixture_scripts_on_its_own_address() -> None:
         body = fetch(server.url + "/ivr.xml").body.decode()
     assert f'action="{server.url}/ivr/sales.xml"' in body
     assert "127.0.0.1:8081" not in body
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:70000/x.xml", "port 70000 is outside 1-65535"),
+        ("http://127.0.0.1:99999999999999999999/x.xml", "port 99999999999999999999 is outside 1-65535"),
+        ("http://127.0.0.1:0/x.xml", "port 0 is outside 1-65535"),
+        ("http://127.0.0.1:-1/x.xml", "port -1 is outside 1-65535"),
+        ("http://[::1/x.xml", "invalid URL 'http://[::1/x.xml'"),
+        ("http://xn--/x.xml", "invalid URL 'http://xn--/x.xml'"),
+        ("http://\uff45\uff58.com/x.xml", "invalid URL"),  # full-width letters
+    ],
+)
+def test_invalid_urls_and_ports_are_refused_as_values(url: str, message: str) -> None:
+    result = fetch(url)
+    assert result.status_code is None
+    assert result.error is not None
+    assert message in result.error
+
+
+@pytest.mark.parametrize("exception", [OverflowError("port must be 0-65535."), OSError("boom"), ValueError("bad")])
+def test_any_transport_failure_is_a_value(exception: Exception) -> None:
+    def failing(request: httpx.Request) -> httpx.Response:
+        raise exception
+
+    result = asyncio.run(ScriptFetcher(transport=httpx.MockTransport(failing))("http://127.0.0.1/x.xml", {}))
+    assert result.error == f"cannot fetch http://127.0.0.1/x.xml: {type(exception).__name__}: {exception}"
+
+
+def test_a_body_that_breaks_off_oddly_is_a_value() -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"<document>"
+        raise OSError("connection reset")
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=chunks())
+
+    result = asyncio.run(ScriptFetcher(transport=httpx.MockTransport(broken))("http://127.0.0.1/x.xml", {}))
+    assert result.error == "the answer broke off: connection reset"
+
+
+@pytest.mark.parametrize("location", ["http://[::1/x.xml", "http://a:b:c/x.xml"])
+def test_an_invalid_redirect_location_is_a_value(location: str) -> None:
+    def redirect(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": location})
+
+    result = asyncio.run(ScriptFetcher(transport=httpx.MockTransport(redirect))("http://127.0.0.1/x.xml", {}))
+    assert result.error is not None
+    assert "Invalid URL in location header" in result.error
+
+
+def test_a_redirect_to_a_port_out_of_range_is_refused() -> None:
+    def redirect(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": "http://127.0.0.1:70000/x.xml"})
+
+    result = asyncio.run(ScriptFetcher(transport=httpx.MockTransport(redirect))("http://127.0.0.1/x.xml", {}))
+    assert result.error == "invalid URL 'http://127.0.0.1:70000/x.xml': port 70000 is outside 1-65535"
+
+
+@pytest.mark.parametrize(
+    ("length", "error"),
+    [(b"9" * 5000, "the answer is larger than 1000 bytes"), (b"\xb2", None)],
+    ids=["5000-digits", "superscript-two"],
+)
+def test_content_length_is_read_without_int_errors(length: bytes, error: str | None) -> None:
+    # A 5000-digit length is past int()'s digit limit; '²' is a digit to str.isdigit but not to int().
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"<document/>"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers=[("content-length", length)], content=chunks())
+
+    transport = httpx.MockTransport(answer)
+    result = asyncio.run(ScriptFetcher(FetchPolicy(max_bytes=1000), transport=transport)("http://127.0.0.1/x", {}))
+    assert result.error == error

@@ -20,6 +20,7 @@ KPN_FIELDS = ("id", "name", "url", "created_at", "updated_at")
 def server(tmp_path: Path) -> Iterator[Any]:
     shutil.copytree(SCRIPTS, tmp_path, dirs_exist_ok=True)
     (tmp_path / "page.html").write_text("<html/>", encoding="utf-8")
+    (tmp_path / "cp932.xml").write_bytes(b'<?xml version="1.0" encoding="cp932"?><document/>')
     with ScriptServer(tmp_path) as running:
         yield running
 
@@ -106,3 +107,28 @@ def test_script_hosts_widen_what_may_be_fetched() -> None:
     emulator = create_app(seed_fixtures(), script_hosts=["scripts.example"])
     assert emulator.state.script_policy.allowed_hosts == {"scripts.example"}
     assert emulator.state.script_policy.refusal("http://127.0.0.1/a.xml") is not None
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:70000/x.xml", "invalid URL 'http://127.0.0.1:70000/x.xml': port 70000 is outside 1-65535"),
+        ("http://xn--/x.xml", "invalid URL 'http://xn--/x.xml'"),
+    ],
+)
+def test_invalid_ports_and_hosts_are_findings(api: Api, url: str, message: str) -> None:
+    result = check_via_endpoint(api, url=url)
+    assert result["status_code"] is None
+    assert result["findings"][0]["message"].startswith(message)
+
+
+def test_an_unreadable_encoding_is_a_finding(api: Api, server: Any) -> None:
+    result = check_via_endpoint(api, url=server.url + "/cp932.xml")
+    assert result["status_code"] == 200
+    assert result["findings"] == [
+        {
+            "line": 1,
+            "element": "",
+            "message": "cannot read the document's encoding: multi-byte encodings are not supported",
+        }
+    ]

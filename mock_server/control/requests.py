@@ -1,0 +1,33 @@
+"""``/__admin/requests``: the request journal, newest first, with filters."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mock_server.domain.journal import Journal
+from mock_server.http import JSONResponse, query_fields
+from mock_server.routes.context import API_PREFIX
+from mock_server.spec import ADMIN_SPEC, operations
+
+
+def routes(journal: Journal) -> list[Route]:
+    list_op = operations(ADMIN_SPEC)["adminListRequests"]
+
+    async def endpoint(request: Request) -> Response:
+        if request.method == "DELETE":
+            journal.clear()
+            return Response(status_code=204)
+        query = query_fields(request, list_op)
+        entries = journal.entries(
+            client_id=query.get("client_id"),
+            method=query.get("method"),
+            path=query.get("path"),
+            status=int(query["status"]) if "status" in query else None,
+            limit=int(query["limit"]) if "limit" in query else None,
+            api_prefix=API_PREFIX,
+        )
+        return JSONResponse({"capacity": journal.capacity, "requests": entries})
+
+    return [Route("/__admin/requests", endpoint, methods=["GET", "DELETE"])]

@@ -1,0 +1,152 @@
+"""Journal rules: bounded, newest first, filters, redaction. Entries are built by hand; the clock is a number."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from mock_server.domain.journal import BODY_LIMIT, REDACTED, Journal
+
+PREFIX = "/communication/apidaze/cpaas"
+TOKEN_PATH = "/oauth/client_credential/accesstoken"
+
+
+def entry(
+    *,
+    client_id: str | None = "a",
+    method: str = "GET",
+    path: str = f"{PREFIX}/sipaccounts",
+    headers: list[tuple[bytes, bytes]] | None = None,
+    fault: str | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """An entry as the journal middleware files it: the call's scope, and the reply filled in."""
+    scope = {
+        "method": method,
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"authorization", b"Bearer abcdefghijklmnopqrstuvwxyz12")] if headers is None else headers,
+    }
+    if client_id is not None:
+        scope["apidaze.client_id"] = client_id
+    if fault is not None:
+        scope["apidaze.fault"] = fault
+    base: dict[str, Any] = {
+        "time": 1_700_000_000.0,
+        "scope": scope,
+        "token_request": False,
+        "body": [],
+        "status": 200,
+        "response_body": [b"[]"],
+        "duration": 0.002,
+    }
+    return {**base, **overrides}
+
+
+def test_the_journal_keeps_only_its_capacity_newest_first() -> None:
+    journal = Journal(capacity=3)
+    for status in (200, 201, 204, 404, 409):
+        journal.record(entry(status=status))
+    assert len(journal) == 3
+    assert [view["status"] for view in journal.entries()] == [409, 404, 204]
+    assert [view["id"] for view in journal.entries()] == [5, 4, 3]
+
+
+def test_filters_combine() -> None:
+    journal = Journal()
+    journal.record(entry(method="POST", status=201))
+    journal.record(entry(method="GET", status=200, client_id="b"))
+    journal.record(entry(method="GET", status=404, path=f"{PREFIX}/sipaccounts/9"))
+    journal.record(entry(method="DELETE", status=204, path=f"{PREFIX}/externalscripts/1"))
+    assert journal.entries(method="get", client_id="a")[0]["status"] == 404
+    assert [v["status"] for v in journal.entries(path="/sipaccounts", api_prefix=PREFIX)] == [200, 201]
+    assert [v["status"] for v in journal.entries(path="/sipaccounts/{id}", api_prefix=PREFIX)] == [404]
+    assert [v["status"] for v in journal.entries(status=201)] == [201]
+    assert [v["status"] for v in journal.entries(limit=2)] == [204, 404]
+    assert journal.entries(client_id="nobody") == []
+
+
+def test_the_authorization_header_keeps_its_scheme_but_not_its_credentials() -> None:
+    journal = Journal()
+    journal.record(entry())
+    journal.record(entry(headers=[(b"authorization", b"garbage")]))
+    bearer, garbage = reversed(journal.entries())
+    assert bearer["headers"]["authorization"] == f"Bearer {REDACTED}"
+    assert garbage["headers"]["authorization"] == REDACTED
+    assert "abcdefghijklmnopqrstuvwxyz12" not in json.dumps(journal.entries())
+
+
+def test_token_requests_name_their_client_and_hide_the_secret_and_the_token() -> None:
+    journal = Journal()
+    form = b"grant_type=client_credentials&client_id=local-client&client_secret=local-secret"
+    reply = json.dumps({"access_token": "T0K3N", "client_id": "local-client", "expires_in": "3599"}).encode()
+    journal.record(
+        entry(
+            client_id=None,
+            token_request=True,
+            method="POST",
+            path=TOKEN_PATH,
+            headers=[],
+            body=[form],
+            response_body=[reply],
+        )
+    )
+    basic = base64.b64encode(b"other:other-secret")
+    journal.record(
+        entry(
+            client_id=None,
+            token_request=True,
+            path=TOKEN_PATH,
+            headers=[(b"authorization", b"Basic " + basic)],
+            body=[],
+        )
+    )
+    by_basic, by_form = journal.entries()
+    assert by_form["client_id"] == "local-client"
+    assert "local-secret" not in by_form["body"]
+    assert "client_secret=%5Bredacted%5D" in by_form["body"]
+    assert json.loads(by_form["response_body"])["access_token"] == REDACTED
+    assert by_basic["client_id"] == "other"
+    assert by_basic["headers"]["authorization"] == f"Basic {REDACTED}"
+    assert journal.entries(client_id="other") == [by_basic]
+
+
+def test_a_json_body_with_a_client_secret_is_redacted_too() -> None:
+    journal = Journal()
+    journal.record(entry(body=[b'{"client_id": "x", "client_secret": "hush"}']))
+    assert json.loads(journal.entries()[0]["body"]) == {"client_id": "x", "client_secret": REDACTED}
+
+
+def test_bodies_are_kept_to_the_limit() -> None:
+    journal = Journal()
+    journal.record(entry(body=[b"x" * (BODY_LIMIT + 100)]))
+    body = journal.entries()[0]["body"]
+    assert len(body) == BODY_LIMIT + 1
+    assert body.endswith("…")
+
+
+def test_a_dropped_call_has_no_status_and_names_its_fault() -> None:
+    journal = Journal()
+    journal.record(entry(status=None, response_body=[], fault="rule 1: drop"))
+    view = journal.entries()[0]
+    assert (view["status"], view["fault"], view["response_body"]) == (None, "rule 1: drop", "")
+
+
+def test_clear_forgets_all_or_one_client() -> None:
+    journal = Journal()
+    journal.record(entry(client_id="a"))
+    journal.record(entry(client_id="b"))
+    journal.clear("a")
+    assert [view["client_id"] for view in journal.entries()] == ["b"]
+    journal.clear()
+    assert journal.entries() == []
+    journal.record(entry())
+    assert journal.entries()[0]["id"] == 1  # a full clear starts the ids again
+
+
+def test_capacity_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="capacity"):
+        Journal(capacity=0)

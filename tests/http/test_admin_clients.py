@@ -1,0 +1,81 @@
+"""``/__admin/clients`` and reset semantics for run-time clients, through the ASGI app in process."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mock_server.app import create_app
+from mock_server.testing import InProcessTransport
+
+ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
+TOKEN = "/oauth/client_credential/accesstoken?grant_type=client_credentials"
+
+
+@pytest.fixture
+def http() -> httpx.Client:
+    return httpx.Client(base_url="http://emulator", transport=InProcessTransport(create_app()))
+
+
+def bearer(http: httpx.Client, client_id: str, secret: str) -> dict[str, str]:
+    reply = http.post(TOKEN, data={"client_id": client_id, "client_secret": secret})
+    assert reply.status_code == 200, reply.text
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
+def test_a_registered_client_gets_tokens_and_an_empty_tenant_of_its_own(http: httpx.Client) -> None:
+    reply = http.post("/__admin/clients", json={"client_id": "ci-42", "client_secret": "s3cret", "quota": {"limit": 2}})
+    assert reply.status_code == 201
+    assert reply.json() == {
+        "client_id": "ci-42",
+        "domain": "ci-42.apidaze.local",
+        "quota": {"limit": 2, "interval": 1, "time_unit": "minute", "spike_per_second": None},
+        "origin": "runtime",
+    }
+    headers = bearer(http, "ci-42", "s3cret")
+    assert http.get(ACCOUNTS, headers=headers).json() == []
+    assert http.get(ACCOUNTS, headers=headers).headers["quota-limit"] == "2"
+    listed = {client["client_id"]: client["origin"] for client in http.get("/__admin/clients").json()["clients"]}
+    assert listed == {
+        "local-client": "fixtures",
+        "contract-tests": "fixtures",
+        "throttled-client": "fixtures",
+        "ci-42": "runtime",
+    }
+    assert "s3cret" not in http.get("/__admin/clients").text
+
+
+def test_a_taken_id_is_a_409_and_a_bad_body_a_400(http: httpx.Client) -> None:
+    assert http.post("/__admin/clients", json={"client_id": "local-client", "client_secret": "x"}).status_code == 409
+    assert http.post("/__admin/clients", json={"client_id": "no secret"}).status_code == 400
+    assert (
+        http.post("/__admin/clients", json={"client_id": "a", "client_secret": "b", "quota": {"limit": 0}}).status_code
+        == 400
+    )
+
+
+def test_deleting_a_client_revokes_its_tokens(http: httpx.Client) -> None:
+    http.post("/__admin/clients", json={"client_id": "gone", "client_secret": "soon"})
+    headers = bearer(http, "gone", "soon")
+    assert http.delete("/__admin/clients/gone").status_code == 204
+    assert http.get(ACCOUNTS, headers=headers).status_code == 401
+    assert http.delete("/__admin/clients/gone").status_code == 404
+
+
+def test_a_full_reset_drops_run_time_clients_and_a_client_reset_keeps_them(http: httpx.Client) -> None:
+    http.post("/__admin/clients", json={"client_id": "mine", "client_secret": "pw"})
+    headers = bearer(http, "mine", "pw")
+    http.post(ACCOUNTS, json={"username": "alice"}, headers=headers)
+
+    assert http.post("/__admin/reset", json={"client_id": "mine"}).status_code == 204
+    assert http.get(ACCOUNTS, headers=bearer(http, "mine", "pw")).json() == []
+
+    http.post("/__admin/reset")
+    assert http.post(TOKEN, data={"client_id": "mine", "client_secret": "pw"}).status_code == 401
+
+
+def test_a_deleted_fixture_client_comes_back_with_a_reset(http: httpx.Client) -> None:
+    http.delete("/__admin/clients/local-client")
+    assert http.post(TOKEN, data={"client_id": "local-client", "client_secret": "local-secret"}).status_code == 401
+    http.post("/__admin/reset")
+    assert bearer(http, "local-client", "local-secret")

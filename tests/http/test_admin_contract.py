@@ -1,0 +1,73 @@
+"""Every control-plane answer obeys the schema ``openapi/admin.yaml`` gives for it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import jsonschema_rs
+import pytest
+
+from mock_server.app import create_app
+from mock_server.spec import ADMIN_SPEC, load_spec
+from mock_server.testing import InProcessTransport
+
+ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
+
+
+def documented_schema(method: str, path: str, status: int) -> dict[str, Any] | None:
+    """The response schema for this call, or None when the spec documents no body."""
+    document = load_spec(ADMIN_SPEC)
+    for template, item in document["paths"].items():
+        if re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), path) and method.lower() in item:
+            response = item[method.lower()]["responses"][str(status)]
+            while "$ref" in response:
+                response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+            content = response.get("content")
+            if content is None:
+                return None
+            return {**content["application/json"]["schema"], "components": document["components"]}
+    raise AssertionError(f"{method} {path} is not in admin.yaml")
+
+
+@pytest.fixture
+def http() -> httpx.Client:
+    app = create_app()
+    client = httpx.Client(base_url="http://emulator", transport=InProcessTransport(app))
+    token = app.state.tokens.issue("local-client").value
+    client.get(ACCOUNTS, headers={"Authorization": f"Bearer {token}"})  # one journal entry
+    return client
+
+
+CALLS: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("GET", "/__admin/health", None),
+    ("POST", "/__admin/clients", {"client_id": "c1", "client_secret": "s"}),
+    ("POST", "/__admin/clients", {"client_id": "local-client", "client_secret": "s"}),
+    ("GET", "/__admin/clients", None),
+    ("DELETE", "/__admin/clients/nobody", None),
+    ("GET", "/__admin/state", None),
+    ("GET", "/__admin/requests", None),
+    ("GET", "/__admin/requests?status=x", None),
+    ("POST", "/__admin/faults", {"path": "/sipaccounts", "latency_ms": [1, 2], "probability": 0.5}),
+    ("POST", "/__admin/faults", {"action": "explode"}),
+    ("GET", "/__admin/faults", None),
+    ("GET", "/__admin/faults/1", None),
+    ("GET", "/__admin/faults/99", None),
+    ("PUT", "/__admin/faults/chaos", {"seed": 1, "rate": 0.5}),
+    ("GET", "/__admin/faults/chaos", None),
+    ("GET", "/__admin/faults", None),
+    ("PUT", "/__admin/state", {"format": "nope"}),
+    ("POST", "/__admin/reset", None),
+]
+
+
+def test_every_answer_matches_its_documented_schema(http: httpx.Client) -> None:
+    for method, path, body in CALLS:
+        reply = http.request(method, path, json=body)
+        schema = documented_schema(method, path.split("?")[0], reply.status_code)
+        if schema is None:
+            assert reply.content == b"", f"{method} {path}"
+            continue
+        errors = [error.message for error in jsonschema_rs.Draft202012Validator(schema).iter_errors(reply.json())]
+        assert errors == [], f"{method} {path} -> {reply.status_code}: {errors}"

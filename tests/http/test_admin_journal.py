@@ -1,0 +1,85 @@
+"""``/__admin/requests`` and the journal middleware, through the ASGI app in process."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mock_server.app import create_app
+from mock_server.testing import InProcessTransport
+
+ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
+TOKEN = "/oauth/client_credential/accesstoken?grant_type=client_credentials"
+
+
+@pytest.fixture
+def http() -> httpx.Client:
+    return httpx.Client(base_url="http://emulator", transport=InProcessTransport(create_app(journal_size=5)))
+
+
+def token(http: httpx.Client) -> str:
+    reply = http.post(TOKEN, data={"client_id": "local-client", "client_secret": "local-secret"})
+    value: str = reply.json()["access_token"]
+    return value
+
+
+def test_each_call_is_recorded_as_the_client_sent_it_with_secrets_redacted(http: httpx.Client) -> None:
+    access_token = token(http)
+    created = http.post(
+        ACCOUNTS, json={"username": "alice", "name": "Alice"}, headers={"Authorization": f"Bearer {access_token}"}
+    )
+    assert created.status_code == 201
+    recorded = http.get("/__admin/requests").json()
+    assert recorded["capacity"] == 5
+    post, token_call = recorded["requests"]
+    assert post["client_id"] == "local-client"
+    assert (post["method"], post["path"], post["status"]) == ("POST", ACCOUNTS, 201)
+    assert post["body"] == '{"username":"alice","name":"Alice"}'
+    assert post["headers"]["authorization"] == "Bearer [redacted]"
+    assert post["duration_ms"] >= 0
+    assert post["fault"] is None
+    assert token_call["client_id"] == "local-client"
+    assert token_call["query"] == "grant_type=client_credentials"
+    assert "local-secret" not in token_call["body"]
+    assert access_token not in str(recorded)
+
+
+def test_refused_and_faulted_calls_are_recorded(http: httpx.Client) -> None:
+    http.post("/__admin/faults", json={"path": "/oauth/**", "status": 503, "times": 1})
+    http.get(ACCOUNTS)
+    http.post(TOKEN, data={"client_id": "local-client", "client_secret": "local-secret"})
+    faulted, refused = http.get("/__admin/requests").json()["requests"]
+    assert (refused["status"], refused["client_id"]) == (401, None)
+    assert (faulted["status"], faulted["fault"]) == (503, "rule 1: status 503")
+
+
+def test_filters_and_limit_newest_first(http: httpx.Client) -> None:
+    headers = {"Authorization": f"Bearer {token(http)}"}
+    http.get(ACCOUNTS, headers=headers)
+    http.get(ACCOUNTS + "/404", headers=headers)
+    http.get(ACCOUNTS)
+
+    def statuses(**query: str) -> list[int]:
+        return [entry["status"] for entry in http.get("/__admin/requests", params=query).json()["requests"]]
+
+    assert statuses() == [401, 404, 200, 200]
+    assert statuses(client_id="local-client", method="get") == [404, 200]
+    assert statuses(path="/sipaccounts/{id}") == [404]
+    assert statuses(status="401") == [401]
+    assert statuses(limit="2") == [401, 404]
+    assert http.get("/__admin/requests", params={"status": "abc"}).status_code == 400
+
+
+def test_the_journal_is_bounded_and_cleared(http: httpx.Client) -> None:
+    for _ in range(8):
+        http.get(ACCOUNTS)
+    entries = http.get("/__admin/requests").json()["requests"]
+    assert [entry["id"] for entry in entries] == [8, 7, 6, 5, 4]
+    assert http.delete("/__admin/requests").status_code == 204
+    assert http.get("/__admin/requests").json()["requests"] == []
+
+
+def test_control_calls_are_not_recorded(http: httpx.Client) -> None:
+    http.get("/__admin/health")
+    http.post("/__admin/reset")
+    assert http.get("/__admin/requests").json()["requests"] == []

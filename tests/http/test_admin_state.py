@@ -1,0 +1,76 @@
+"""``/__admin/state``: export, import whole or not at all, ids never reused; through the ASGI app in process."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import httpx
+import pytest
+
+from mock_server.app import create_app
+from mock_server.testing import InProcessTransport
+
+ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
+TOKEN = "/oauth/client_credential/accesstoken?grant_type=client_credentials"
+
+
+@pytest.fixture
+def http() -> httpx.Client:
+    return httpx.Client(base_url="http://emulator", transport=InProcessTransport(create_app()))
+
+
+def bearer(http: httpx.Client) -> dict[str, str]:
+    reply = http.post(TOKEN, data={"client_id": "local-client", "client_secret": "local-secret"})
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
+def test_an_exported_state_imports_back_after_a_reset(http: httpx.Client) -> None:
+    headers = bearer(http)
+    http.post(ACCOUNTS, json={"username": "alice"}, headers=headers)
+    http.put("/__admin/sipaccounts/local-client/2/registration", json={"registered": True, "contact": "sip:a@x"})
+    snapshot = http.get("/__admin/state").json()
+    assert snapshot["format"] == "apidaze-mock-state"
+
+    http.post("/__admin/reset")
+    assert http.put("/__admin/state", json=snapshot).status_code == 204
+    assert http.get("/__admin/state").json() == snapshot
+    # Tokens are not part of a snapshot.
+    assert http.get(ACCOUNTS, headers=headers).status_code == 401
+    accounts = http.get(ACCOUNTS, headers=bearer(http)).json()
+    assert [account["sip"]["username"] for account in accounts] == ["reception", "alice"]
+
+
+def test_ids_are_not_reused_after_an_import(http: httpx.Client) -> None:
+    headers = bearer(http)
+    http.post(ACCOUNTS, json={"username": "alice"}, headers=headers)
+    http.delete(f"{ACCOUNTS}/2", headers=headers)
+    http.put("/__admin/state", json=http.get("/__admin/state").json())
+    created = http.post(ACCOUNTS, json={"username": "bob"}, headers=bearer(http))
+    assert created.json()[0]["id"] == "3"
+
+
+def _break(snapshot: dict[str, Any], how: str) -> None:
+    if how == "duplicate client":
+        snapshot["clients"].append(copy.deepcopy(snapshot["clients"][0]))
+    elif how == "missing field":
+        del snapshot["clients"][1]["client_secret"]
+    elif how == "wrong format":
+        snapshot["format"] = "something-else"
+    elif how == "duplicate username":
+        accounts = snapshot["clients"][0]["sip_accounts"]
+        accounts.append({**accounts[0], "id": "9"})
+
+
+@pytest.mark.parametrize("how", ["duplicate client", "missing field", "wrong format", "duplicate username"])
+def test_a_bad_snapshot_is_refused_whole_and_nothing_changes(http: httpx.Client, how: str) -> None:
+    headers = bearer(http)
+    http.post("/__admin/clients", json={"client_id": "extra", "client_secret": "x"})
+    before = http.get("/__admin/state").json()
+    bad = copy.deepcopy(before)
+    _break(bad, how)
+    reply = http.put("/__admin/state", json=bad)
+    assert reply.status_code == 400
+    assert reply.json()["name"] == "InvalidRequest"
+    assert http.get("/__admin/state").json() == before
+    assert http.get(ACCOUNTS, headers=headers).status_code == 200  # tokens survive a refused import

@@ -1,0 +1,90 @@
+"""``mock_server.testing.ApidazeMock`` without a socket: the handle's own methods, and the async transport."""
+
+from __future__ import annotations
+
+import anyio
+import httpx
+import pytest
+
+from mock_server.app import create_app
+from mock_server.clock import Clock
+from mock_server.errors import ClientAlreadyExists, InvalidRequest
+from mock_server.testing import ApidazeMock
+
+ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
+
+
+@pytest.fixture
+def mock() -> ApidazeMock:
+    return ApidazeMock()
+
+
+def test_the_handle_has_its_own_client_with_an_empty_tenant(mock: ApidazeMock) -> None:
+    with mock.client() as http:
+        token = http.post("/oauth/client_credential/accesstoken", data=mock.credentials.form())
+        assert token.status_code == 200
+        assert http.get(ACCOUNTS, headers={"Authorization": f"Bearer {mock.token()}"}).json() == []
+
+
+def test_add_client_makes_up_credentials_and_refuses_a_taken_id(mock: ApidazeMock) -> None:
+    made = mock.add_client(quota={"limit": 3})
+    assert made.client_secret == f"{made.client_id}-secret"
+    assert mock.state.clients.get(made.client_id) is not None
+    with pytest.raises(ClientAlreadyExists):
+        mock.add_client(made.client_id, "x")
+    with pytest.raises(InvalidRequest):
+        mock.add_client("bad id with spaces", "x")
+
+
+def test_rules_are_checked_like_the_control_endpoint_checks_them(mock: ApidazeMock) -> None:
+    with pytest.raises(InvalidRequest):
+        mock.faults.add(status=200)
+    with pytest.raises(InvalidRequest):
+        mock.inject_fault(path="/sipaccounts", latency_ms=(5, 1))
+    rule = mock.inject_fault(path="/sipaccounts", latency_ms=(1, 5), times=2)
+    assert mock.faults.get(rule["id"])["latency_ms"] == [1, 5]
+    mock.faults.remove(rule["id"])
+    assert mock.faults.all() == []
+
+
+def test_state_round_trips_and_a_bad_snapshot_changes_nothing(mock: ApidazeMock) -> None:
+    mock.tenant().sip_accounts.create("alice", {})
+    mock.set_registration("1", True, "sip:alice@192.0.2.1")
+    snapshot = mock.export_state()
+    mock.reset()
+    assert mock.tenant().sip_accounts.list() == []
+    mock.import_state(snapshot)
+    assert mock.export_state() == snapshot
+    with pytest.raises(InvalidRequest):
+        mock.import_state({**snapshot, "version": 2})
+    assert mock.export_state() == snapshot
+
+
+def test_the_clock_and_the_journal(mock: ApidazeMock) -> None:
+    mock.clock.set(1_800_000_000, freeze=True)
+    mock.advance_clock(60)
+    with mock.client() as http:
+        http.get(ACCOUNTS)
+    (entry,) = mock.requests(status=401)
+    assert entry["time"] == "2027-01-15T08:01:00.000Z"
+    assert mock.journal.last() == entry
+    mock.journal.clear()
+    assert mock.journal.count() == 0
+
+
+def test_the_transport_serves_async_clients_too() -> None:
+    mock = ApidazeMock(create_app(clock=Clock()))
+    mock.faults.add(path="/sipaccounts", action="drop", times=1)
+
+    async def run() -> list[str]:
+        seen = []
+        async with httpx.AsyncClient(base_url="http://emulator", transport=mock.transport()) as http:
+            headers = {"Authorization": f"Bearer {mock.token()}"}
+            for _ in range(2):
+                try:
+                    seen.append(str((await http.get(ACCOUNTS, headers=headers)).status_code))
+                except httpx.ReadError:
+                    seen.append("reset")
+        return seen
+
+    assert anyio.run(run) == ["reset", "200"]

@@ -1,0 +1,118 @@
+"""The ``apidaze_mock`` fixture as a user's suite meets it: pytester runs small test files that use it."""
+
+from __future__ import annotations
+
+# Imported here, before any in-process run: pytester drops the modules an inner run imported first, and httpx keeps
+# a map of httpcore's exception classes, so a fresh httpcore afterwards would slip past that map in later tests.
+import httpcore  # noqa: F401
+import pytest
+
+
+def test_each_test_gets_working_credentials_and_a_clean_emulator(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
+
+        def token(mock, http):
+            return http.post(mock.token_url, data=mock.credentials.form()).json()["access_token"]
+
+        def test_first_leaves_a_mess(apidaze_mock):
+            with httpx.Client(base_url=apidaze_mock.base_url) as http:
+                headers = {"Authorization": f"Bearer {token(apidaze_mock, http)}"}
+                assert http.post(ACCOUNTS, json={"username": "alice"}, headers=headers).status_code == 201
+            apidaze_mock.faults.add(path="/sipaccounts", status=503)
+            apidaze_mock.clock.advance(3600)
+            apidaze_mock.add_client("stray", "stray-secret")
+
+        def test_second_starts_clean(apidaze_mock):
+            assert apidaze_mock.faults.all() == []
+            assert apidaze_mock.journal.count() == 0
+            assert apidaze_mock.tenant().sip_accounts.list() == []
+            assert apidaze_mock.state.clients.get("stray") is None
+            assert apidaze_mock.state.clock.is_real
+            with httpx.Client(base_url=apidaze_mock.base_url) as http:
+                headers = {"Authorization": f"Bearer {token(apidaze_mock, http)}"}
+                assert http.get(ACCOUNTS, headers=headers).json() == []
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers", "-W", "error")
+    result.assert_outcomes(passed=2)
+
+
+def test_the_marker_configures_the_client_and_the_emulator(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
+
+        @pytest.mark.apidaze_mock(
+            client_id="billing-team",
+            quota={"limit": 1},
+            sip_accounts=[{"username": "desk", "name": "Desk"}],
+            frozen_at=1_800_000_000,
+        )
+        def test_configured(apidaze_mock):
+            assert apidaze_mock.credentials.client_id == "billing-team"
+            with apidaze_mock.client() as http:  # in process, no socket
+                headers = {"Authorization": f"Bearer {apidaze_mock.token()}"}
+                first = http.get(ACCOUNTS, headers=headers)
+                assert [a["name"] for a in first.json()] == ["Desk"]
+                assert first.headers["quota-limit"] == "1"
+                assert http.get(ACCOUNTS, headers=headers).status_code == 429
+            assert apidaze_mock.clock.now().timestamp() == 1_800_000_000
+
+        @pytest.mark.apidaze_mock(chaos="3:1")
+        def test_chaos_from_the_marker(apidaze_mock):
+            assert apidaze_mock.faults.all() == []
+            assert apidaze_mock.state.faults.chaos is not None
+
+        def test_default_client(apidaze_mock):
+            assert apidaze_mock.credentials.client_id == "apidaze-mock-tests"
+            assert apidaze_mock.state.faults.chaos is None
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers", "-W", "error")
+    result.assert_outcomes(passed=3)
+
+
+def test_a_misused_marker_is_a_clear_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.apidaze_mock(colour="red")
+        def test_bad_option(apidaze_mock):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*apidaze_mock*colour*"])
+    assert result.ret != 0
+
+
+def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.apidaze_mock(*"])
+
+
+def test_the_session_app_can_be_overridden(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from mock_server.app import create_app
+
+        @pytest.fixture(scope="session")
+        def apidaze_mock_app():
+            return create_app(journal_size=2)
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_uses_it(apidaze_mock):
+            assert apidaze_mock.journal.capacity == 2
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
