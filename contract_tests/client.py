@@ -119,9 +119,16 @@ class Target:
             time.sleep(settings.UPDATE_GAP_SECONDS)  # the real platform may write whole seconds
 
     def _admin(self, method: str, path: str, body: dict[str, Any]) -> None:
-        response = self.session.request(method, self.base_url + path, json=body, timeout=settings.REQUEST_TIMEOUT)
+        response = self.session.request(
+            method, self.base_url + path, json=body, headers=admin_headers(), timeout=settings.REQUEST_TIMEOUT
+        )
         if response.status_code >= 300:
             raise RuntimeError(f"control plane {method} {path} answered {response.status_code}: {response.text}")
+
+
+def admin_headers() -> dict[str, str]:
+    """The emulator's control plane wants its own bearer token when it was started with ``--admin-token``."""
+    return {"Authorization": f"Bearer {settings.ADMIN_TOKEN}"} if settings.ADMIN_TOKEN else {}
 
 
 def in_process_target(emulator: Emulator, app: Any | None = None) -> Target:
@@ -133,7 +140,7 @@ def in_process_target(emulator: Emulator, app: Any | None = None) -> Target:
 def live_target(base_url: str) -> Target:
     session = live_session()
     try:
-        health = session.get(f"{base_url}/__admin/health", timeout=settings.REQUEST_TIMEOUT)
+        health = session.get(f"{base_url}/__admin/health", headers=admin_headers(), timeout=settings.REQUEST_TIMEOUT)
         control = health.status_code == 200 and health.json().get("status") == "ok"
     except (requests.RequestException, ValueError):
         control = False

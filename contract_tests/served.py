@@ -23,33 +23,30 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-# The emulator without its control plane, as the real API is: apidaze-mock has no switch for that.
-_WITHOUT_ADMIN = (
-    "import sys, uvicorn; from mock_server.app import create_app; "
-    "uvicorn.run(create_app(admin=False), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')"
-)
-
-
-def _command(port: int, admin: bool) -> list[str]:
-    if not admin:
-        return [sys.executable, "-c", _WITHOUT_ADMIN, str(port)]
+def _command(port: int, admin: bool, admin_token: str | None) -> list[str]:
     script = Path(sys.executable).with_name("apidaze-mock")
     launcher = [str(script)] if script.exists() else [sys.executable, "-m", "mock_server"]
-    return [*launcher, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    command = [*launcher, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    if not admin:
+        command.append("--no-admin")
+    elif admin_token:
+        command += ["--admin-token", admin_token]
+    return command
 
 
 @contextmanager
-def serve_emulator(timeout: float = 20.0, *, admin: bool = True) -> Iterator[str]:
+def serve_emulator(timeout: float = 20.0, *, admin: bool = True, admin_token: str | None = None) -> Iterator[str]:
     """Start ``apidaze-mock`` on a free port; yields its base URL and stops it (by its pid) on exit.
 
-    ``admin=False`` serves the emulator without ``/__admin``, to test what a run against the real API does.
+    ``admin=False`` serves the emulator without ``/__admin``, to test what a run against the real API does;
+    ``admin_token`` guards its control plane with a bearer token.
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     # Output goes to a file, never an unread pipe: a server that logs fills a pipe's buffer and then blocks.
     with tempfile.TemporaryFile(mode="w+") as log:
         process = subprocess.Popen(  # noqa: S603 (our own console script, fixed arguments)
-            _command(port, admin), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True
+            _command(port, admin, admin_token), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True
         )
         try:
             _wait_healthy(base_url, process, log, timeout)
@@ -70,8 +67,8 @@ def _wait_healthy(base_url: str, process: subprocess.Popen[str], log: IO[str], t
             log.seek(0)
             raise RuntimeError(f"apidaze-mock exited with {process.returncode}:\n{log.read()}")
         try:
-            # Any answer will do: without the control plane, /__admin/health is a 404 of the API.
-            if requests.get(f"{base_url}/__admin/health", timeout=1).status_code in (200, 404):
+            # Any answer will do: without the control plane /__admin/health is a 404, behind a token a 401.
+            if requests.get(f"{base_url}/__admin/health", timeout=1).status_code in (200, 401, 404):
                 return
         except requests.ConnectionError:
             pass

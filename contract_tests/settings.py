@@ -11,6 +11,7 @@ With it, the same tests run over HTTP against that host (the real KPN API, or th
 ``APIDAZE_RATE_LIMIT``     Live runs only: at most this many calls, e.g. ``5/s`` or ``100/m`` (default: none).
 ``APIDAZE_MAX_RETRY_AFTER`` Live runs only: longest ``Retry-After`` (seconds) a 429 is waited out; default 60.
 ``APIDAZE_TOKEN_REFRESH``  Seconds a token is reused before a new one is fetched; default 3000 (KPN's live 3599).
+``APIDAZE_ADMIN_TOKEN``    Live against the emulator: the bearer token of its control plane (``--admin-token``).
 ``APIDAZE_UPDATE_GAP``     Live without a control plane: seconds waited before an update, so ``updated_at`` can
                            move even if the API writes whole seconds; default 1.05.
 =========================  ==========================================================================================
@@ -35,6 +36,7 @@ CLIENT_SECRET = os.environ.get("APIDAZE_CLIENT_SECRET", "contract-tests-secret")
 RATE_LIMIT = os.environ.get("APIDAZE_RATE_LIMIT") or None
 MAX_RETRY_AFTER = float(os.environ.get("APIDAZE_MAX_RETRY_AFTER", "60"))
 TOKEN_REFRESH_SECONDS = int(os.environ.get("APIDAZE_TOKEN_REFRESH", "3000"))
+ADMIN_TOKEN = os.environ.get("APIDAZE_ADMIN_TOKEN") or None
 UPDATE_GAP_SECONDS = float(os.environ.get("APIDAZE_UPDATE_GAP", "1.05"))
 REQUEST_TIMEOUT = 30.0
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from contract_tests import auth, settings
+from contract_tests import auth, client, settings
 from contract_tests.served import serve_emulator
 
 pytestmark = pytest.mark.skipif(not settings.IN_PROCESS, reason="already live: this file starts its own server")
@@ -93,6 +93,23 @@ def test_live_without_control_plane_cleans_up_after_itself() -> None:
         for resource in ("sipaccounts", "externalscripts"):
             reply = requests.get(f"{base_url}{settings.API_PREFIX}/{resource}", headers=headers, timeout=10)
             assert reply.json() == [], f"{resource} left behind by the run"
+
+
+def test_control_plane_behind_an_admin_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In docker compose the emulator's control plane wants ``APIDAZE_ADMIN_TOKEN``; the suite sends it."""
+    with serve_emulator(admin_token="compose-admin-token") as base_url:
+        monkeypatch.setattr(settings, "TOKEN_URL", f"{base_url}{settings.TOKEN_PATH}")
+        monkeypatch.setattr(settings, "ADMIN_TOKEN", None)
+        assert not client.live_target(base_url).control  # 401: treated like an API without a control plane
+        monkeypatch.setattr(settings, "ADMIN_TOKEN", "compose-admin-token")
+        target = client.live_target(base_url)
+        assert target.control
+        target.reset()
+        created = target.request("POST", f"{settings.API_PREFIX}/sipaccounts", {"username": "alice"})
+        assert created.status == 201
+        target.set_registration(created.body[0]["id"], registered=True)
+        status = target.request("GET", f"{settings.API_PREFIX}/sipaccounts/{created.body[0]['id']}/status")
+        assert status.body[0]["status"] == "Registered"
 
 
 def test_polite_session_waits_out_429(served: str) -> None:
