@@ -79,11 +79,19 @@ def _base_url(request: Request) -> str:
 
 @lru_cache(maxsize=32)
 def served_spec(base_url: str) -> dict[str, Any]:
-    """The contract with this emulator first in ``servers``; the file's own entries follow, without duplicates."""
+    """The contract with this emulator first in ``servers``; the file's own entries follow, without duplicates.
+
+    The file requires ``BearerAuth`` only: listed as an alternative, ``OAuth2`` made schemathesis treat the token as
+    optional and skip its missing-token checks. Swagger UI, though, puts the token from its client-credentials
+    "Authorize" only on operations that list ``OAuth2``, so the served copy offers both.
+    """
     document = load_spec()
     servers = [{"url": base_url, "description": "this emulator (apidaze-mock)"}]
     servers += [server for server in document.get("servers", []) if server.get("url") != base_url]
-    return {**document, "servers": servers}
+    security = list(document.get("security", []))
+    if "OAuth2" in document.get("components", {}).get("securitySchemes", {}) and {"OAuth2": []} not in security:
+        security.append({"OAuth2": []})
+    return {**document, "servers": servers, "security": security}
 
 
 @lru_cache(maxsize=32)
