@@ -59,7 +59,7 @@ class Emulator:
         self.control: Starlette | None = create_control_app(state, admin_token) if admin else None
         self.docs: ASGIApp | None = create_docs_app() if docs else None
 
-        context = RouteContext(state.backends, state.clients)
+        context = RouteContext(state.backends)
         self.api_routes: list[BaseRoute] = [
             *oauth.routes(state.clients, state.tokens),
             *sip_accounts.routes(context),
@@ -77,8 +77,8 @@ class Emulator:
             },
         )
         chain = FaultsMiddleware(chain, state.faults)
-        chain = QuotaMiddleware(chain, state.clients, state.quotas, state.clock)
-        chain = AuthMiddleware(chain, state.tokens, API_PREFIX)
+        chain = QuotaMiddleware(chain, state.quotas, state.clock)
+        chain = AuthMiddleware(chain, state.tokens, state.clients, API_PREFIX)
         chain = JournalMiddleware(chain, state.journal, state.clock, TOKEN_PATH)
         self.api: ASGIApp = HeadersMiddleware(chain)
 

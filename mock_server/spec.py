@@ -89,7 +89,6 @@ class Operation:
     """What the contract says one operation accepts."""
 
     operation_id: str
-    body_required: bool = False
     body: dict[str, _Schema] = field(default_factory=dict)
     query: _Schema | None = None
     path: _Schema | None = None
@@ -143,7 +142,6 @@ def operations(name: str = API_SPEC) -> dict[str, Operation]:
             body = operation.get("requestBody")
             if body is not None:
                 body = _resolve(document, body)
-                entry.body_required = bool(body.get("required"))
                 for media_type, content in body["content"].items():
                     entry.body[media_type] = _Schema(content["schema"], components, "body")
             compiled[entry.operation_id] = entry

@@ -79,12 +79,6 @@ class QuotaCounter:
         self._used += 1
         return QuotaState(policy, self._used, reset_at, True, 0)
 
-    def peek(self, now: float) -> QuotaState:
-        """Where the client stands, without counting a call."""
-        used = self._used if self._window_start <= now < self._window_end else 0
-        _, end = window_bounds(self.policy, now)
-        return QuotaState(self.policy, used, end, used < self.policy.limit, 0)
-
 
 def _whole_seconds(seconds: float) -> int:
     # Retry-After is whole seconds; round up so a client that waits exactly this long lands in the new window.

@@ -33,12 +33,12 @@ class Backends:
     def __contains__(self, client_id: object) -> bool:
         return client_id in self._tenants
 
-    def client_ids(self) -> list[str]:
-        return list(self._tenants)
-
     def replace_all(self, stores: dict[str, TenantStore]) -> None:
         """Swap in stores built elsewhere (snapshot import), all at once."""
         self._tenants = dict(stores)
+
+    def client_ids(self) -> list[str]:
+        return list(self._tenants)
 
     def reset(self, client_id: str | None = None) -> None:
         if client_id is None:

@@ -1,9 +1,10 @@
-"""Bearer tokens on the API: the caller's client id into ``scope["apidaze.client_id"]``, or 401."""
+"""Bearer tokens on the API: the caller into ``scope["apidaze.client_id"]`` and ``scope["apidaze.client"]``, or 401."""
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.domain.clients import Client, ClientRegistry
 from mock_server.domain.tokens import TokenStore
 from mock_server.errors import ApiError, InvalidToken, MissingToken
 from mock_server.http import error_response
@@ -14,9 +15,10 @@ _REALM = 'Bearer realm="apidaze"'
 
 
 class AuthMiddleware:
-    def __init__(self, app: ASGIApp, tokens: TokenStore, protected_prefix: str) -> None:
+    def __init__(self, app: ASGIApp, tokens: TokenStore, clients: ClientRegistry, protected_prefix: str) -> None:
         self.app = app
         self.tokens = tokens
+        self.clients = clients
         self.prefix = protected_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -24,13 +26,15 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            scope["apidaze.client_id"] = self._client_id(scope)
+            client = self._client(scope)
         except ApiError as error:
             await error_response(error, scope)(scope, receive, send)
             return
+        scope["apidaze.client_id"] = client.client_id
+        scope["apidaze.client"] = client
         await self.app(scope, receive, send)
 
-    def _client_id(self, scope: Scope) -> str:
+    def _client(self, scope: Scope) -> Client:
         header = next((value for name, value in scope["headers"] if name == b"authorization"), None)
         if header is None:
             raise MissingToken(info="Authorization header missing", headers={"WWW-Authenticate": _REALM})
@@ -43,12 +47,14 @@ class AuthMiddleware:
                 headers={"WWW-Authenticate": _challenge("invalid_request", "malformed Authorization header")},
             )
         token = self.tokens.lookup(credentials.decode("latin-1"))
-        if token is None:
+        # A client removed at run time takes its tokens with it, even one revoked too late for this request.
+        client = self.clients.get(token.client_id) if token is not None else None
+        if client is None:
             raise InvalidToken(
                 info="Get a new token from POST /oauth/client_credential/accesstoken.",
                 headers={"WWW-Authenticate": _challenge("invalid_token", "unknown or expired token")},
             )
-        return token.client_id
+        return client
 
 
 def _challenge(error: str, description: str) -> str:

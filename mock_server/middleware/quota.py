@@ -7,7 +7,7 @@ from functools import lru_cache
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.clock import Clock, iso_utc
-from mock_server.domain.clients import ClientRegistry, QuotaPolicy
+from mock_server.domain.clients import Client, QuotaPolicy
 from mock_server.domain.quota import QuotaBook, QuotaState
 from mock_server.errors import QuotaExceeded, SpikeArrest
 from mock_server.http import error_response
@@ -35,20 +35,18 @@ def quota_headers(state: QuotaState) -> list[tuple[bytes, bytes]]:
 
 
 class QuotaMiddleware:
-    def __init__(self, app: ASGIApp, clients: ClientRegistry, book: QuotaBook, clock: Clock) -> None:
+    def __init__(self, app: ASGIApp, book: QuotaBook, clock: Clock) -> None:
         self.app = app
-        self.clients = clients
         self.book = book
         self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        client_id = scope.get("apidaze.client_id")
-        if scope["type"] != "http" or client_id is None:
+        client: Client | None = scope.get("apidaze.client")
+        if scope["type"] != "http" or client is None:
             await self.app(scope, receive, send)
             return
-        client = self.clients.get(client_id)
-        policy = client.quota if client is not None else QuotaPolicy()
-        state = self.book.hit(client_id, policy, self.clock.now())
+        policy = client.quota
+        state = self.book.hit(client.client_id, policy, self.clock.now())
         headers = quota_headers(state)
 
         if not state.allowed:

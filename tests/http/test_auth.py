@@ -57,3 +57,11 @@ def test_token_expiry_through_the_control_plane_clock(api: Api) -> None:
     response = api.http.get(API_PREFIX + "/sipaccounts", headers=headers)
     assert response.status_code == 401
     assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+def test_a_token_of_a_removed_client_is_refused(api: Api) -> None:
+    headers = api.auth("alpha")
+    api.emulator.state.clients.remove("alpha")  # as if removed between token issue and revocation
+    response = api.http.get(API_PREFIX + "/sipaccounts", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["name"] == "InvalidToken"
