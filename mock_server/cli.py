@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import logging.config
 import os
@@ -16,6 +15,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from mock_server import __version__
+from mock_server.addresses import is_loopback
 from mock_server.app import create_app
 from mock_server.connections import http_protocol
 from mock_server.domain.fault_plan import ChaosSpec
@@ -104,15 +104,6 @@ class _Server(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await super().shutdown(sockets)
         self.on_shutdown()
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

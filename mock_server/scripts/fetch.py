@@ -8,12 +8,13 @@ endpoint reports it as a finding and the simulator as an event.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from uuid import uuid4
 
 import httpx
+
+from mock_server.addresses import is_loopback
 
 LOOPBACK = "loopback"
 ANY_HOST = "*"
@@ -64,18 +65,9 @@ class FetchPolicy:
             return f"invalid URL {url!r}: port {parsed.port} is outside 1-{MAX_PORT}"
         if ANY_HOST in self.allowed_hosts or host in self.allowed_hosts:
             return None
-        if LOOPBACK in self.allowed_hosts and _is_loopback(host):
+        if LOOPBACK in self.allowed_hosts and is_loopback(host):
             return None
         return f"host {host!r} is not allowed (allowed: {', '.join(sorted(self.allowed_hosts))}); see --script-hosts"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

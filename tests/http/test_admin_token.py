@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from mock_server.addresses import is_loopback
 from mock_server.app import create_app
-from mock_server.cli import is_loopback, main
+from mock_server.cli import main
 from mock_server.testing import InProcessTransport
 
 
