@@ -20,7 +20,18 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from run import ENDPOINTS, HEALTH_PATH, SECRETS, emulator_command, free_port, load, pinning, running, token_for
+from run import (
+    ENDPOINTS,
+    HEALTH_PATH,
+    SECRETS,
+    emulator_command,
+    emulator_options,
+    free_port,
+    load,
+    pinning,
+    running,
+    token_for,
+)
 
 
 def summarise(collapsed: str, top: int) -> str:
@@ -58,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     generator = "wrk" if shutil.which("wrk") else "python"
     with tempfile.TemporaryDirectory(prefix="apidaze-profile-") as temp:
         port = free_port()
-        with running("emulator", emulator_command(pin, port), port, HEALTH_PATH, Path(temp)) as server:
+        with running(
+            "emulator", emulator_command(pin, port, emulator_options()), port, HEALTH_PATH, Path(temp)
+        ) as server:
             tokens = {client: token_for(port, client) for client in SECRETS}
             token = tokens.get(endpoint.client) if endpoint.client else None
             result: list[object] = []

@@ -14,21 +14,35 @@ import asyncio
 import socket
 import struct
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from starlette.types import Scope
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 CUT_EXTENSION = "apidaze.cut"
 Cut = Callable[[bool], None]
-_LIVE: dict[tuple[Any, Any], asyncio.Transport] = {}
+
+
+@runtime_checkable
+class CuttableTransport(Protocol):
+    """What cutting needs of a transport: asyncio's own and uvloop's ``TCPTransport`` (not an ``asyncio.Transport``
+    subclass) both provide it."""
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any: ...
+
+    def abort(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+_LIVE: dict[tuple[Any, Any], CuttableTransport] = {}
 
 
 def _key(server: Any, client: Any) -> tuple[Any, Any]:
     return (tuple(server) if server else None, tuple(client) if client else None)
 
 
-def _cut_transport(transport: asyncio.Transport, reset: bool) -> None:
+def _cut_transport(transport: CuttableTransport, reset: bool) -> None:
     if reset:
         sock = transport.get_extra_info("socket")
         if sock is not None:
@@ -68,8 +82,9 @@ class _Cuttable(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._cut_key = _key(self.server, self.client)
-        assert isinstance(transport, asyncio.Transport)
-        _LIVE[self._cut_key] = transport
+        # Duck typing, not asyncio.Transport: under uvloop the transport is a uvloop.loop.TCPTransport.
+        if isinstance(transport, CuttableTransport):
+            _LIVE[self._cut_key] = transport
 
     def connection_lost(self, exc: Exception | None) -> None:
         _LIVE.pop(self._cut_key, None)

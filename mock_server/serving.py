@@ -63,10 +63,12 @@ class InProcessTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 class ServerThread:
     """uvicorn serving ``app`` in a daemon thread on ``host:port`` (port 0: a free one)."""
 
-    def __init__(self, app: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: Emulator, host: str = "127.0.0.1", port: int = 0, loop: str = "auto") -> None:
         self.app = app
         self.host = host
         self.port = port
+        # uvicorn's loop setting: "auto" (uvloop where installed), "asyncio" or "uvloop".
+        self.loop = loop
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -88,6 +90,7 @@ class ServerThread:
         config = uvicorn.Config(
             self.app,
             http=http_protocol(),
+            loop=self.loop,
             lifespan="off",
             log_level="warning",
             access_log=False,

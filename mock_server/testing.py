@@ -181,6 +181,7 @@ class ApidazeMock:
     As a context manager it serves the emulator on a free port of ``host`` in a background thread and stops it on
     exit; ``base_url`` also starts serving on first use. The handle registers its own client (``credentials``),
     whose tenant starts empty; :meth:`reset` brings the emulator back to its fixtures and that client back to new.
+    ``loop`` is uvicorn's event loop setting: ``"auto"`` (uvloop where installed), ``"asyncio"`` or ``"uvloop"``.
     """
 
     def __init__(
@@ -192,13 +193,14 @@ class ApidazeMock:
         client_secret: str = DEFAULT_CLIENT_SECRET,
         domain: str | None = None,
         quota: Mapping[str, Any] | None = None,
+        loop: str = "auto",
     ) -> None:
         self.app = app or create_app()
         self.state = self.app.state
         self.faults = Faults(self.state.faults)
         self.journal = JournalView(self.state.journal)
         self.clock = ClockControl(self.state.clock)
-        self._server = ServerThread(self.app, host)
+        self._server = ServerThread(self.app, host, loop=loop)
         self._config = TestClientConfig(client_id, client_secret, domain, quota)
         self._ensure_client()
 

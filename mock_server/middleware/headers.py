@@ -21,6 +21,8 @@ API_VERSION = "v1.1.1"
 ALLOWED_METHODS = "GET, PUT, POST, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type, Accept, api-version"
 PREFLIGHT_MAX_AGE = "3600"
+# Scope key: a list inner layers extend with headers for this call's answer (see HeadersMiddleware).
+INNER_HEADERS = "apidaze.inner_headers"
 
 STATIC_HEADERS: list[tuple[bytes, bytes]] = [
     (b"api-version", API_VERSION.encode()),
@@ -71,12 +73,17 @@ class HeadersMiddleware:
             return
 
         started = False
+        # Headers that inner layers add to this call's answer (quota's five), appended here, between the answer's
+        # own and KPN's: one send wrapper for both instead of one per layer (py-spy: each wrapper is a coroutine
+        # call per message).
+        inner: list[tuple[bytes, bytes]] = []
+        scope[INNER_HEADERS] = inner
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [*message.get("headers", ()), *added]
+                message["headers"] = [*message.get("headers", ()), *inner, *added]
             await send(message)
 
         try:
@@ -85,4 +92,5 @@ class HeadersMiddleware:
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if started:
                 raise
+            inner.clear()  # this 500 is the chain's own, not the answer an inner layer dressed
             await error_response(ApiError(info="see the emulator's log"), scope)(scope, receive, send_with_headers)

@@ -11,6 +11,7 @@ from mock_server.domain.clients import Client, QuotaPolicy
 from mock_server.domain.quota import QuotaBook, QuotaState
 from mock_server.errors import QuotaExceeded, SpikeArrest
 from mock_server.http import error_response
+from mock_server.middleware.headers import INNER_HEADERS
 
 
 # Only quota-used changes from call to call: the policy's three headers are built once per policy, and the reset
@@ -63,6 +64,13 @@ class QuotaMiddleware:
             response = error_response(error, scope)
             response.raw_headers.extend(headers)
             await response(scope, receive, send)
+            return
+
+        inner: list[tuple[bytes, bytes]] | None = scope.get(INNER_HEADERS)
+        if inner is not None:
+            # HeadersMiddleware outside appends them to the answer, so this layer need not wrap send.
+            inner.extend(headers)
+            await self.app(scope, receive, send)
             return
 
         async def send_with_quota(message: Message) -> None:

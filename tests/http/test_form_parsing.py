@@ -66,3 +66,10 @@ def test_parse_form_reads_fields(raw: bytes, fields: dict[str, str]) -> None:
 def test_parse_form_refuses_malformed_bodies(raw: bytes) -> None:
     with pytest.raises(MalformedBody):
         parse_form(raw)
+
+
+def test_a_malformed_field_wins_over_an_earlier_repeat() -> None:
+    # As parse_qsl did: the whole body is parsed before repeats are looked at.
+    assert outcome(b"a=1&a=2&broken") == expected(b"a=1&a=2&broken")
+    assert outcome(b"a=1&a=2&broken")[2] == "form body: bad query field: 'broken'"
+    assert outcome(b"a=1&b=2&a=3&b=4")[2] == "body.a: repeated"

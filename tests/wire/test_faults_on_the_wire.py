@@ -1,6 +1,7 @@
 """What a user's httpx client sees over a real socket: each fault kind, a replayed chaos run, snapshots, the journal.
 
-One emulator serves the module on 127.0.0.1; each test starts from a reset.
+One emulator serves the module on 127.0.0.1 per event loop (asyncio's own, and uvloop, whose transports are not
+``asyncio.Transport`` but can be cut all the same); each test starts from a reset.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from mock_server.testing import ApidazeMock
 ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[ApidazeMock]:
-    with ApidazeMock() as mock:
+@pytest.fixture(scope="module", params=["asyncio", "uvloop"])
+def served(request: pytest.FixtureRequest) -> Iterator[ApidazeMock]:
+    if request.param == "uvloop":
+        pytest.importorskip("uvloop", reason="uvloop is not installed (it does not exist for Windows)")
+    with ApidazeMock(loop=request.param) as mock:
         yield mock
 
 
