@@ -1,7 +1,7 @@
 """Records every call of the emulated API as the client saw it, refused and broken ones included.
 
 It sits outside auth, quota and faults, so a 401, a 429 or an injected fault is recorded like any other reply.
-Per call it keeps references and a few numbers in one dict; decoding and redaction wait until someone reads.
+Per call it keeps references and a few numbers in one small object; decoding and redaction wait until someone reads.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.clock import Clock
-from mock_server.domain.journal import Journal
+from mock_server.domain.journal import Journal, JournalEntry
 
 
 class JournalMiddleware:
@@ -29,15 +29,7 @@ class JournalMiddleware:
         request_chunks: list[bytes] = []
         reply_chunks: list[bytes] = []
         # Filed before the call goes on, so it is in the journal before the client can see any reply (or a cut).
-        entry = {
-            "time": self.clock.now(),
-            "scope": scope,
-            "token_request": scope["path"] == self.token_path,
-            "body": request_chunks,
-            "status": None,
-            "response_body": reply_chunks,
-            "duration": None,
-        }
+        entry = JournalEntry(self.clock.now(), scope, request_chunks, reply_chunks, scope["path"] == self.token_path)
         self.journal.record(entry)
 
         async def receive_recording() -> Message:
@@ -48,15 +40,14 @@ class JournalMiddleware:
 
         async def send_recording(message: Message) -> None:
             if message["type"] == "http.response.start":
-                entry["status"] = message["status"]
+                entry.status = message["status"]
             elif message["type"] == "http.response.body":
                 reply_chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    entry["duration"] = time.perf_counter() - started
+                    entry.duration = time.perf_counter() - started
             await send(message)
 
         try:
             await self.app(scope, receive_recording, send_recording)
         finally:
-            if entry["duration"] is None:
-                entry["duration"] = time.perf_counter() - started
+            entry.close(time.perf_counter() - started)

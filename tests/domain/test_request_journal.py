@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
 from typing import Any
 
 import pytest
 
-from mock_server.domain.journal import BODY_LIMIT, REDACTED, Journal
+from mock_server.domain.journal import BODY_LIMIT, REDACTED, Journal, JournalEntry
 
 PREFIX = "/communication/apidaze/cpaas"
 TOKEN_PATH = "/oauth/client_credential/accesstoken"
@@ -21,10 +22,14 @@ def entry(
     path: str = f"{PREFIX}/sipaccounts",
     headers: list[tuple[bytes, bytes]] | None = None,
     fault: str | None = None,
-    **overrides: Any,
-) -> dict[str, Any]:
-    """An entry as the journal middleware files it: the call's scope, and the reply filled in."""
-    scope = {
+    token_request: bool = False,
+    body: list[bytes] | None = None,
+    status: int | None = 200,
+    response_body: list[bytes] | None = None,
+    closed: bool = True,
+) -> JournalEntry:
+    """An entry as the journal middleware files it: the call's scope, and the reply filled in (closed, or live)."""
+    scope: dict[str, Any] = {
         "method": method,
         "path": path,
         "query_string": b"",
@@ -34,16 +39,13 @@ def entry(
         scope["apidaze.client_id"] = client_id
     if fault is not None:
         scope["apidaze.fault"] = fault
-    base: dict[str, Any] = {
-        "time": 1_700_000_000.0,
-        "scope": scope,
-        "token_request": False,
-        "body": [],
-        "status": 200,
-        "response_body": [b"[]"],
-        "duration": 0.002,
-    }
-    return {**base, **overrides}
+    made = JournalEntry(
+        1_700_000_000.0, scope, body or [], [b"[]"] if response_body is None else response_body, token_request
+    )
+    made.status = status
+    if closed:
+        made.close(0.002)
+    return made
 
 
 def test_the_journal_keeps_only_its_capacity_newest_first() -> None:
@@ -150,3 +152,36 @@ def test_clear_forgets_all_or_one_client() -> None:
 def test_capacity_must_be_positive() -> None:
     with pytest.raises(ValueError, match="capacity"):
         Journal(capacity=0)
+
+
+def test_a_live_entry_shows_what_auth_and_faults_decide_later_and_a_closed_one_keeps_it() -> None:
+    journal = Journal()
+    scope: dict[str, Any] = {"method": "POST", "path": f"{PREFIX}/sipaccounts", "query_string": b"", "headers": []}
+    request_chunks, reply_chunks = [b"name=a"], []
+    live = JournalEntry(1_700_000_000.0, scope, request_chunks, reply_chunks)
+    journal.record(live)
+    assert journal.entries()[0]["client_id"] is None
+    scope["apidaze.client_id"] = "late"
+    scope["apidaze.fault"] = "rule 1: latency"
+    request_chunks.append(b"&more=1")
+    reply_chunks.append(b"[]")
+    live.status = 201
+    view = journal.entries()[0]
+    assert (view["client_id"], view["fault"], view["body"], view["response_body"]) == (
+        "late",
+        "rule 1: latency",
+        "name=a&more=1",
+        "[]",
+    )
+    assert view["duration_ms"] is None
+    live.close(0.5)
+    scope["apidaze.client_id"] = "changed after the call"
+    request_chunks.append(b"&after=1")
+    assert journal.entries()[0] == {**view, "duration_ms": 500.0}
+
+
+def test_a_closed_entry_holds_nothing_the_garbage_collector_walks() -> None:
+    closed = entry(body=[b"name=a"], headers=[(b"authorization", b"Bearer x"), (b"host", b"h")])
+    gc.collect()  # untracks the headers tuple, whose items are all bytes
+    held = [referent for referent in gc.get_referents(closed) if referent is not JournalEntry]
+    assert [referent for referent in held if gc.is_tracked(referent)] == []
