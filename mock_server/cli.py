@@ -17,10 +17,10 @@ from starlette.types import ASGIApp
 from mock_server import __version__
 from mock_server.addresses import is_loopback
 from mock_server.app import create_app
-from mock_server.connections import http_protocol
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.logs import FORMATS, LEVELS, AccessLogMiddleware, logging_config
+from mock_server.protocol import http_protocol
 from mock_server.routes.context import API_PREFIX
 from mock_server.routes.oauth import TOKEN_PATH
 from mock_server.scripts.commands import COMMANDS

@@ -1,11 +1,10 @@
 """Cutting a client's connection from inside the app, which plain ASGI cannot do.
 
 The ``drop`` and ``truncate`` faults need the socket: ``drop`` resets it (the client reads ``ECONNRESET``) and
-``truncate`` closes it after half a body. :func:`http_protocol` is uvicorn's HTTP/1.1 protocol (httptools when
-installed, else h11, as uvicorn's own "auto" picks) with one addition: each connection files its transport under
-its ``(server, client)`` address pair, which is also in every request's scope, so finding it costs nothing on calls
-that are not cut. In-process callers (the httpx transport of :mod:`mock_server.serving`) put a ``cut`` callable in
-``scope["extensions"]`` instead.
+``truncate`` closes it after half a body. The protocol of :mod:`mock_server.protocol` mixes in :class:`Cuttable`:
+each connection files its transport under its ``(server, client)`` address pair, which is also in every request's
+scope, so finding it costs nothing on calls that are not cut. In-process callers (the httpx transport of
+:mod:`mock_server.serving`) put a ``cut`` callable in ``scope["extensions"]`` instead.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from starlette.types import Scope
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 CUT_EXTENSION = "apidaze.cut"
 Cut = Callable[[bool], None]
@@ -73,7 +71,7 @@ async def cut(scope: Scope, *, reset: bool) -> bool:
     return True
 
 
-class _Cuttable(asyncio.Protocol):
+class Cuttable(asyncio.Protocol):
     """Files the connection's transport under its address pair while it lives."""
 
     server: tuple[str, int | None] | None
@@ -89,20 +87,3 @@ class _Cuttable(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         _LIVE.pop(self._cut_key, None)
         super().connection_lost(exc)
-
-
-class CuttableH11Protocol(_Cuttable, H11Protocol):
-    """uvicorn's h11 protocol, with its transport findable by the connection's address pair."""
-
-
-def http_protocol() -> type[asyncio.Protocol]:
-    """The protocol class to give ``uvicorn.Config(http=...)``: httptools when installed, else h11."""
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-    except ImportError:
-        return CuttableH11Protocol
-
-    class CuttableHttpToolsProtocol(_Cuttable, HttpToolsProtocol):
-        """uvicorn's httptools protocol, with its transport findable by the connection's address pair."""
-
-    return CuttableHttpToolsProtocol

@@ -16,7 +16,8 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from mock_server.app import Emulator
-from mock_server.connections import CUT_EXTENSION, http_protocol
+from mock_server.connections import CUT_EXTENSION
+from mock_server.protocol import http_protocol
 
 
 class _CuttableApp:

@@ -1,0 +1,159 @@
+"""The served protocol sends each answer's headers and body in one write, and never holds bytes a client waits for.
+
+The protocol class is driven as uvicorn drives it (``connection_made``, ``data_received``) over a transport that
+records its writes, so the tests see write boundaries, which a socket hides; the last test crosses a real socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+from starlette.types import Receive, Scope, Send
+from uvicorn.server import ServerState
+
+from mock_server.app import create_app
+from mock_server.protocol import OneWriteTransport, http_protocol
+from mock_server.testing import ApidazeMock
+
+ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
+
+
+class RecordingTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.writes.append(bytes(data))
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 8080), "peername": ("127.0.0.1", 50000)}.get(name, default)
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+async def exchange(
+    app: Any, request: bytes, chunks: int = 1, transport: RecordingTransport | None = None
+) -> list[bytes]:
+    """Serve ``request`` (sent in ``chunks`` pieces, one loop turn apart) and return the writes, once all is done."""
+    transport = transport or RecordingTransport()
+    config = uvicorn.Config(app, http=http_protocol(), lifespan="off", log_config=None, proxy_headers=False)
+    config.load()
+    state = ServerState()
+    protocol: Any = http_protocol()(config=config, server_state=state, app_state={})  # type: ignore[call-arg]
+    protocol.connection_made(transport)
+    size = -(-len(request) // chunks)
+    for start in range(0, len(request), size):
+        protocol.data_received(request[start : start + size])
+        await asyncio.sleep(0)
+    for _ in range(50):
+        if not state.tasks:
+            break
+        await asyncio.gather(*state.tasks)
+    await asyncio.sleep(0)  # the turn in which held bytes would be flushed
+    protocol.connection_lost(None)
+    return transport.writes
+
+
+def test_an_answer_goes_out_in_one_write() -> None:
+    writes = asyncio.run(exchange(create_app(), f"GET {ACCOUNTS} HTTP/1.1\r\nHost: x\r\n\r\n".encode()))
+    assert len(writes) == 1
+    head, _, body = writes[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 401 ")
+    assert b"\r\napi-version: v1.1.1" in head
+    assert json.loads(body)["name"] == "MissingToken"
+
+
+def test_an_answer_to_head_still_gets_its_headers() -> None:
+    writes = asyncio.run(exchange(create_app(), b"HEAD /docs HTTP/1.1\r\nHost: x\r\n\r\n"))
+    assert len(writes) == 1
+    assert writes[0].startswith(b"HTTP/1.1 ")
+    assert writes[0].endswith(b"\r\n\r\n")
+
+
+def test_100_continue_goes_out_before_the_body_arrives_and_the_answer_after_it() -> None:
+    body = b"client_id=local-client&client_secret=local-secret"
+    request = (
+        b"POST /oauth/client_credential/accesstoken?grant_type=client_credentials HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+    writes = asyncio.run(exchange(create_app(), request, chunks=2))
+    assert writes[0] == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert len(writes) == 2
+    assert writes[1].startswith(b"HTTP/1.1 200 ")
+    assert b'"access_token"' in writes[1]
+
+
+def test_headers_of_a_body_that_comes_later_are_not_held_past_the_loop_turn() -> None:
+    transport = RecordingTransport()
+    written_before_the_body: list[int] = []
+
+    async def slow_body(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await asyncio.sleep(0.01)
+        written_before_the_body.append(len(transport.writes))
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    writes = asyncio.run(exchange(slow_body, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", transport=transport))
+    assert written_before_the_body == [1]
+    assert writes[0].startswith(b"HTTP/1.1 200 ")
+    assert writes[1:] == [b"ok"]
+
+
+def test_closing_sends_what_is_held_first() -> None:
+    async def run() -> RecordingTransport:
+        transport = RecordingTransport()
+        held = OneWriteTransport(transport, asyncio.get_running_loop())
+        held.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        held.close()
+        return transport
+
+    transport = asyncio.run(run())
+    assert transport.writes == [b"HTTP/1.1 200 OK\r\n\r\n"]
+    assert transport.closed
+
+
+def where(base_url: str) -> tuple[str, int]:
+    address = urlsplit(base_url)
+    assert address.hostname is not None
+    assert address.port is not None
+    return address.hostname, address.port
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_real_client_reads_whole_answers_over_a_kept_alive_socket(loop: str) -> None:
+    if loop == "uvloop":
+        pytest.importorskip("uvloop", reason="uvloop is not installed (it does not exist for Windows)")
+    with (
+        ApidazeMock(loop=loop) as mock,
+        socket.create_connection(where(mock.base_url), timeout=5) as connection,
+        connection.makefile("rb") as reader,
+    ):
+        for _ in range(3):
+            connection.sendall(f"GET {ACCOUNTS} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            status = reader.readline()
+            headers = {}
+            while (line := reader.readline()) != b"\r\n":
+                name, _, value = line.decode().partition(":")
+                headers[name.lower()] = value.strip()
+            body = reader.read(int(headers["content-length"]))
+            assert status.startswith(b"HTTP/1.1 401 ")
+            assert json.loads(body)["name"] == "MissingToken"
