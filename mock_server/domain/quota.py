@@ -9,8 +9,8 @@ Counting is synchronous: no ``await`` between the check and the increment, so co
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from mock_server.domain.clients import QuotaPolicy
 
@@ -19,9 +19,12 @@ _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
 _FIRST_MONDAY = 4 * 86400
 
 
-@dataclass(frozen=True)
-class QuotaState:
-    """What the five ``quota-*`` headers report after a call."""
+class QuotaState(NamedTuple):
+    """What the five ``quota-*`` headers report after a call.
+
+    A named tuple, not a frozen dataclass: one is built on every call, and a frozen dataclass's ``__init__`` (an
+    ``object.__setattr__`` per field) took 1.1 us of it, the tuple 0.3 us.
+    """
 
     policy: QuotaPolicy
     used: int
@@ -93,7 +96,8 @@ class QuotaBook:
 
     def hit(self, client_id: str, policy: QuotaPolicy, now: float) -> QuotaState:
         counter = self._counters.get(client_id)
-        if counter is None or counter.policy != policy:
+        # Identity first: the policy is the same object on every call until someone changes the client.
+        if counter is None or (counter.policy is not policy and counter.policy != policy):
             counter = self._counters[client_id] = QuotaCounter(policy)
         return counter.hit(now)
 
