@@ -39,7 +39,7 @@ def _export_client(client: Client, backends: Backends) -> dict[str, Any]:
     }
     if client.client_id in backends:
         tenant = backends[client.client_id]
-        entry["sip_accounts"] = [asdict(account) for account in tenant.sip_accounts.list()]
+        entry["sip_accounts"] = [account._asdict() for account in tenant.sip_accounts.list()]
         script = tenant.external_scripts.current
         entry["external_script"] = asdict(script) if script is not None else None
         entry["next_ids"] = {
