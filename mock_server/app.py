@@ -85,9 +85,13 @@ class Emulator:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Starlette's router raises HTTPException (rendered in the API's shape) only when it sees an app in scope.
         scope["app"] = self
-        if self.control is not None and scope["type"] == "http" and scope["path"].startswith(ADMIN_PREFIX):
+        path: str = scope.get("path", "")
+        # The emulated API's own paths first: they are nearly every call.
+        if path.startswith(API_PREFIX) or scope["type"] != "http":
+            await self.api(scope, receive, send)
+        elif self.control is not None and path.startswith(ADMIN_PREFIX):
             await self.control(scope, receive, send)
-        elif self.docs is not None and scope["type"] == "http" and is_docs_path(scope["path"]):
+        elif self.docs is not None and is_docs_path(path):
             await self.docs(scope, receive, send)
         else:
             await self.api(scope, receive, send)
