@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 import orjson
 from starlette.exceptions import HTTPException
@@ -101,7 +101,13 @@ def _unquote_plus(text: str) -> str:
     if "+" in text:
         text = text.replace("+", " ")
     # unquote returns text without "%" unchanged; the test skips even the call.
-    return unquote(text, errors="strict") if "%" in text else text
+    if "%" not in text:
+        return text
+    if text.isascii():
+        # What unquote does with all-ASCII text (one run to decode), without its regex split: cProfile of create put
+        # unquote at 2.5 us for "%2B31201234567", this at 1 us; same text, same errors.
+        return unquote_to_bytes(text.encode("ascii")).decode("utf-8")
+    return unquote(text, errors="strict")
 
 
 def parse_form(raw: bytes) -> dict[str, str]:
