@@ -62,20 +62,24 @@ def generate_password() -> str:
 class SipAccountStore:
     def __init__(self, now: Callable[[], float]) -> None:
         self._now = now
-        self._accounts: dict[str, SipAccount] = {}
+        # Plain tuples, not SipAccount: the garbage collector stops tracking a tuple of strings and numbers after
+        # its first collection, while every named tuple stays tracked. With 100,000 accounts stored, collections
+        # walking them took 50 to 80 ms each and, with the emulator's other garbage, a tenth of a create's time
+        # under load (gc.callbacks timing; the same run with collection off: +9.5% req/s, p99 -3 ms).
+        self._accounts: dict[str, tuple[Any, ...]] = {}
         self._by_username: dict[str, str] = {}
         self.next_id = 1
         # Goes up on every change, so a reader can tell whether what it derived from list() is still current.
         self.version = 0
 
     def list(self) -> list[SipAccount]:
-        return list(self._accounts.values())
+        return [SipAccount._make(row) for row in self._accounts.values()]
 
     def get(self, account_id: str) -> SipAccount:
-        account = self._accounts.get(account_id)
-        if account is None:
+        row = self._accounts.get(account_id)
+        if row is None:
             raise SipAccountNotFound(info=f"id={account_id!r}")
-        return account
+        return SipAccount._make(row)
 
     def create(self, username: str, fields: Mapping[str, str]) -> SipAccount:
         if username in self._by_username:
@@ -114,7 +118,7 @@ class SipAccountStore:
             current.registered,
             current.contact,
         )
-        self._accounts[account_id] = account
+        self._accounts[account_id] = tuple(account)
         self.version += 1
         return account
 
@@ -127,7 +131,7 @@ class SipAccountStore:
 
     def set_registration(self, account_id: str, registered: bool, contact: str = "") -> SipAccount:
         account = self.get(account_id)._replace(registered=registered, contact=contact if registered else "")
-        self._accounts[account_id] = account
+        self._accounts[account_id] = tuple(account)
         self.version += 1
         return account
 
@@ -140,6 +144,6 @@ class SipAccountStore:
             self.next_id = max(self.next_id, int(account.id) + 1)
 
     def _store(self, account: SipAccount) -> None:
-        self._accounts[account.id] = account
+        self._accounts[account.id] = tuple(account)
         self.version += 1
         self._by_username[account.username] = account.id

@@ -6,7 +6,7 @@ import secrets
 import string
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 _ALPHABET = string.ascii_letters + string.digits
 # Random bytes map onto the 62 characters through one bytes.translate: 248 = 4 x 62 values map evenly, the top 8
@@ -30,8 +30,7 @@ def random_token(length: int = TOKEN_LENGTH) -> str:
     return value[:length].decode("ascii")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     value: str
     client_id: str
     issued_at: float
@@ -42,14 +41,15 @@ class TokenStore:
     def __init__(self, now: Callable[[], float], lifetime_seconds: int = 3599) -> None:
         self._now = now
         self.lifetime_seconds = lifetime_seconds
-        self._tokens: dict[str, Token] = {}
+        # Plain tuples, which the garbage collector stops tracking (see SipAccountStore): a client may hold 10,000.
+        self._tokens: dict[str, tuple[Any, ...]] = {}
         self._by_client: dict[str, OrderedDict[str, None]] = {}
 
     def issue(self, client_id: str) -> Token:
         now = self._now()
         value = random_token()
         token = Token(value, client_id, now, now + self.lifetime_seconds)
-        self._tokens[value] = token
+        self._tokens[value] = tuple(token)
         mine = self._by_client.setdefault(client_id, OrderedDict())
         mine[value] = None
         while len(mine) > MAX_LIVE_TOKENS_PER_CLIENT:
@@ -59,9 +59,10 @@ class TokenStore:
 
     def lookup(self, value: str) -> Token | None:
         """The live token with this value, or None when it is unknown or expired."""
-        token = self._tokens.get(value)
-        if token is None:
+        row = self._tokens.get(value)
+        if row is None:
             return None
+        token = Token._make(row)
         if self._now() >= token.expires_at:
             self._forget(token)
             return None
