@@ -42,6 +42,8 @@ def test_list_read_update_delete_round_trip(api: Api, clock: Clock) -> None:
     assert updated["sip"] == account["sip"]
     assert updated["updated_at"] == "2026-11-27T10:02:00.000Z"
     assert updated["created_at"] == account["created_at"]
+    # Read answers are remembered per account value: the updated account must read as updated.
+    assert api.call("GET", f"/sipaccounts/{account['id']}").json() == [updated]
 
     response = api.call("DELETE", f"/sipaccounts/{account['id']}")
     assert response.status_code == 200
