@@ -35,7 +35,11 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
     def _client(self, scope: Scope) -> Client:
-        header = next((value for name, value in scope["headers"] if name == b"authorization"), None)
+        header: bytes | None = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                header = value
+                break
         if header is None:
             raise MissingToken(info="Authorization header missing", headers={"WWW-Authenticate": _REALM})
         scheme, _, credentials = header.strip().partition(b" ")
