@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes
 
@@ -38,8 +40,26 @@ class JSONResponse(Response):
         return orjson.dumps(content)
 
 
+# Transaction ids need to be unique, not secret: a random prefix per process and a counter, 32 hex digits like the
+# uuid4().hex they replace, which cost a call into the OS's random source on every request.
+_ID_PREFIX = os.urandom(8).hex()
+_ID_COUNTER = itertools.count(1)
+_TRANSACTION_ID = "apidaze.transaction_id"
+
+
+def new_transaction_id() -> str:
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
+
+
 def transaction_id(scope: Scope) -> str:
-    return str(scope.get("apidaze.transaction_id", ""))
+    """The call's transaction id (``transactionId`` in KPN's error bodies), made the first time it is needed.
+
+    Only error answers carry one, so a call that succeeds never pays for formatting it.
+    """
+    value: str | None = scope.get(_TRANSACTION_ID)
+    if value is None:
+        value = scope[_TRANSACTION_ID] = new_transaction_id()
+    return value
 
 
 def error_response(error: ApiError, scope: Scope) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""KPN's standard response headers on every answer, CORS preflights, and a transaction id per request.
+"""KPN's standard response headers on every answer, and CORS preflights.
 
 It is the outermost layer of the emulated chain, so it also turns an unexpected exception into a 500 in the API's
 own shape (with the same headers) rather than a bare text page.
@@ -6,9 +6,7 @@ own shape (with the same headers) rather than a bare text page.
 
 from __future__ import annotations
 
-import itertools
 import logging
-import os
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,15 +36,6 @@ STATIC_HEADERS: list[tuple[bytes, bytes]] = [
 # What a call without an Origin header gets, built once.
 _ANY: list[tuple[bytes, bytes]] = [*STATIC_HEADERS, (b"access-control-allow-origin", b"*")]
 
-# Transaction ids need to be unique, not secret: a random prefix per process and a counter, 32 hex digits like the
-# uuid4().hex they replace, which cost a call into the OS's random source on every request.
-_ID_PREFIX = os.urandom(8).hex()
-_ID_COUNTER = itertools.count(1)
-
-
-def new_transaction_id() -> str:
-    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
-
 
 class HeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
@@ -56,7 +45,6 @@ class HeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        scope["apidaze.transaction_id"] = new_transaction_id()
         origin = b""
         preflight = False
         for name, value in scope["headers"]:
