@@ -31,7 +31,9 @@ class RecordingTransport(asyncio.Transport):
         self.closed = False
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.writes.append(bytes(data))
+        # As asyncio's and uvloop's transports do: once closed, writes are dropped without a word.
+        if not self.closed:
+            self.writes.append(bytes(data))
 
     def close(self) -> None:
         self.closed = True
@@ -49,16 +51,22 @@ class RecordingTransport(asyncio.Transport):
         pass
 
 
+def serve(app: Any, transport: RecordingTransport, state: ServerState) -> Any:
+    """The protocol uvicorn would make for a new connection on ``transport``."""
+    config = uvicorn.Config(app, http=http_protocol(), lifespan="off", log_config=None, proxy_headers=False)
+    config.load()
+    protocol: Any = http_protocol()(config=config, server_state=state, app_state={})  # type: ignore[call-arg]
+    protocol.connection_made(transport)
+    return protocol
+
+
 async def exchange(
     app: Any, request: bytes, chunks: int = 1, transport: RecordingTransport | None = None
 ) -> list[bytes]:
     """Serve ``request`` (sent in ``chunks`` pieces, one loop turn apart) and return the writes, once all is done."""
     transport = transport or RecordingTransport()
-    config = uvicorn.Config(app, http=http_protocol(), lifespan="off", log_config=None, proxy_headers=False)
-    config.load()
     state = ServerState()
-    protocol: Any = http_protocol()(config=config, server_state=state, app_state={})  # type: ignore[call-arg]
-    protocol.connection_made(transport)
+    protocol = serve(app, transport, state)
     size = -(-len(request) // chunks)
     for start in range(0, len(request), size):
         protocol.data_received(request[start : start + size])
@@ -81,8 +89,9 @@ def test_an_answer_goes_out_in_one_write() -> None:
     assert json.loads(body)["name"] == "MissingToken"
 
 
-def test_an_answer_to_head_still_gets_its_headers() -> None:
-    writes = asyncio.run(exchange(create_app(), b"HEAD /docs HTTP/1.1\r\nHost: x\r\n\r\n"))
+def test_an_answer_to_head_still_gets_its_headers_even_if_the_connection_closes_at_once() -> None:
+    request = b"HEAD /docs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    writes = asyncio.run(exchange(create_app(), request))
     assert len(writes) == 1
     assert writes[0].startswith(b"HTTP/1.1 ")
     assert writes[0].endswith(b"\r\n\r\n")
@@ -116,6 +125,29 @@ def test_headers_of_a_body_that_comes_later_are_not_held_past_the_loop_turn() ->
     assert written_before_the_body == [1]
     assert writes[0].startswith(b"HTTP/1.1 200 ")
     assert writes[1:] == [b"ok"]
+
+
+def test_what_is_held_goes_out_before_the_transport_closes_at_the_end_of_input() -> None:
+    transport = RecordingTransport()
+
+    async def slow_body(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await asyncio.sleep(0.01)
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def run() -> None:
+        state = ServerState()
+        protocol = serve(slow_body, transport, state)
+        protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        await asyncio.sleep(0)  # the app starts its answer, then waits
+        # The client half-closes: asyncio and uvloop close the transport once eof_received returns.
+        protocol.eof_received()
+        transport.close()
+        await asyncio.gather(*state.tasks)
+
+    asyncio.run(run())
+    assert len(transport.writes) == 1
+    assert transport.writes[0].startswith(b"HTTP/1.1 200 ")
 
 
 def test_closing_sends_what_is_held_first() -> None:
@@ -157,3 +189,58 @@ def test_a_real_client_reads_whole_answers_over_a_kept_alive_socket(loop: str) -
             body = reader.read(int(headers["content-length"]))
             assert status.startswith(b"HTTP/1.1 401 ")
             assert json.loads(body)["name"] == "MissingToken"
+
+
+def read_to_the_end(base_url: str, request: bytes) -> bytes:
+    """Send ``request``, close our side (the server reads end of input), and read until the server closes."""
+    received = b""
+    with socket.create_connection(where(base_url), timeout=5) as connection:
+        connection.sendall(request)
+        connection.shutdown(socket.SHUT_WR)
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_client_that_half_closes_after_its_request_gets_the_whole_answer(loop: str) -> None:
+    if loop == "uvloop":
+        pytest.importorskip("uvloop", reason="uvloop is not installed (it does not exist for Windows)")
+    with ApidazeMock(loop=loop) as mock:
+        bearer = f"Authorization: Bearer {mock.token()}\r\n"
+        for method, path in [("HEAD", ACCOUNTS), ("GET", ACCOUNTS), ("HEAD", "/docs"), ("GET", "/openapi.json")]:
+            answer = read_to_the_end(mock.base_url, f"{method} {path} HTTP/1.1\r\nHost: x\r\n{bearer}\r\n".encode())
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200 "), (method, path, answer[:80])
+            if method == "GET":
+                length = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+                assert len(body) == int(length.partition(b":")[2])
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_truncated_answer_to_head_still_brings_its_headers(loop: str) -> None:
+    if loop == "uvloop":
+        pytest.importorskip("uvloop", reason="uvloop is not installed (it does not exist for Windows)")
+    with ApidazeMock(loop=loop) as mock:
+        token = mock.token()
+        mock.faults.add(path="/sipaccounts", action="truncate", times=1)
+        answer = read_to_the_end(
+            mock.base_url, f"HEAD {ACCOUNTS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+        )
+        assert answer.startswith(b"HTTP/1.1 200 ")
+        assert answer.endswith(b"\r\n\r\n")
+
+
+def test_only_the_answers_first_block_is_held_not_a_body_that_looks_like_one() -> None:
+    async def run() -> list[bytes]:
+        transport = RecordingTransport()
+        view = OneWriteTransport(transport, asyncio.get_running_loop())
+        view.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+        view.write(b"HTTP/1.1 is in this chunk")
+        view.write(b"HTTP/1.1 and in this one")
+        return transport.writes
+
+    assert asyncio.run(run()) == [
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nHTTP/1.1 is in this chunk",
+        b"HTTP/1.1 and in this one",
+    ]
