@@ -7,7 +7,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mock_server.domain.clients import Client, ClientRegistry
 from mock_server.domain.tokens import TokenStore
 from mock_server.errors import ApiError, InvalidToken, MissingToken
-from mock_server.http import error_response
+from mock_server.http import error_response, request_header
 
 # KPN's pages say "Bearer"; Apigee Edge classically says "BearerToken", and some clients send that. Take both.
 _SCHEMES = (b"bearer", b"bearertoken")
@@ -35,11 +35,7 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
     def _client(self, scope: Scope) -> Client:
-        header: bytes | None = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                header = value
-                break
+        header = request_header(scope, b"authorization")
         if header is None:
             raise MissingToken(info="Authorization header missing", headers={"WWW-Authenticate": _REALM})
         scheme, _, credentials = header.strip().partition(b" ")
