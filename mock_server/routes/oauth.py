@@ -13,16 +13,17 @@ from starlette.routing import Route
 from mock_server.domain.clients import ClientRegistry
 from mock_server.domain.tokens import TokenStore
 from mock_server.errors import MalformedBody, OAuthError, UnsupportedMediaType
-from mock_server.http import FORM, JSONResponse, media_type, parse_form, read_body
+from mock_server.http import FORM, JSONResponse, media_type, parse_form, read_body, request_header
 
 TOKEN_PATH = "/oauth/client_credential/accesstoken"  # noqa: S105 (a path, not a secret)
 API_PRODUCT = "apidaze-cpaas"
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization")
-    if header is None:
+    raw = request_header(request.scope, b"authorization")
+    if raw is None:
         return None
+    header = raw.decode("latin-1")
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic":
         raise OAuthError(400, "invalid_request", "Only HTTP Basic client authentication is supported here.")
