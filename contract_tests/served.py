@@ -1,4 +1,4 @@
-"""``apidaze-mock`` as a real server in a subprocess, on a free port of 127.0.0.1."""
+"""``apidaze-mock`` as a real server in a subprocess, on a free port of 127.0.0.1, and child runs against it."""
 
 from __future__ import annotations
 
@@ -58,6 +58,16 @@ def serve_emulator(timeout: float = 20.0, *, admin: bool = True, admin_token: st
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def run_child(command: list[str], env: dict[str, str]) -> str:
+    """Run ``command`` from the project root (five minutes at most); its output, after asserting it exited 0."""
+    result = subprocess.run(  # noqa: S603 (fixed arguments from the tests)
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    return output
 
 
 def _wait_healthy(base_url: str, process: subprocess.Popen[str], log: IO[str], timeout: float) -> None:

@@ -7,7 +7,6 @@ server; and the polite session is shown to wait out a 429 for ``Retry-After`` in
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 
@@ -15,7 +14,7 @@ import pytest
 import requests
 
 from contract_tests import auth, client, settings
-from contract_tests.served import serve_emulator
+from contract_tests.served import run_child, serve_emulator
 
 pytestmark = pytest.mark.skipif(not settings.IN_PROCESS, reason="already live: this file starts its own server")
 
@@ -52,17 +51,7 @@ def run_live_child(base_url: str, **extra_env: str) -> str:
     }
     env.pop("APIDAZE_TOKEN_URL", None)
     env.update(extra_env)
-    result = subprocess.run(  # noqa: S603 (fixed arguments)
-        [sys.executable, "-m", "pytest", *LIVE_MODULES, "-p", "no:cacheprovider", "-rA"],
-        cwd=settings.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
+    output = run_child([sys.executable, "-m", "pytest", *LIVE_MODULES, "-p", "no:cacheprovider", "-rA"], env)
     assert f"live {base_url}" in output, output[:2000]  # the header of conftest.py names the target
     assert "PASSED contract_tests/test_model.py::test_api_model" in output, output[-3000:]
     assert "PASSED contract_tests/test_schemathesis.py::TestAPIWorkflow::runTest" in output, output[-3000:]
