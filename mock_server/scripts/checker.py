@@ -19,10 +19,6 @@ class CheckResult:
     root: Node | None
     findings: list[Finding]
 
-    @property
-    def ok(self) -> bool:
-        return not self.findings
-
 
 def _check_value(node: Node, what: str, value: str, element: Element, attribute: str | None) -> list[Finding]:
     kind = element.attributes[attribute] if attribute is not None else element.text

@@ -41,10 +41,6 @@ class Finding:
     def to_api(self) -> dict[str, int | str]:
         return {"line": self.line, "element": self.element, "message": self.message}
 
-    def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "script"
-        return f"{where}: <{self.element}>: {self.message}" if self.element else f"{where}: {self.message}"
-
 
 class _TooDeep(Exception):
     pass
