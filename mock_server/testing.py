@@ -172,7 +172,6 @@ class TestClientConfig:
     client_secret: str = DEFAULT_CLIENT_SECRET
     domain: str | None = None
     quota: Mapping[str, Any] | None = None
-    sip_accounts: Sequence[Mapping[str, str]] = ()
 
 
 class ApidazeMock:
@@ -281,7 +280,7 @@ class ApidazeMock:
         ``sip_accounts`` are created in the client's tenant; ``chaos`` is ``"SEED:RATE"``; ``frozen_at`` stops the
         clock at that instant. These are the options of the ``apidaze_mock`` pytest marker.
         """
-        self._config = TestClientConfig(client_id, client_secret, domain, quota, tuple(sip_accounts))
+        self._config = TestClientConfig(client_id, client_secret, domain, quota)
         self.state.reset()
         self.clock.reset()
         self._ensure_client()
@@ -305,12 +304,7 @@ class ApidazeMock:
         """Register another client (its own empty tenant); without an id, a fresh one is made up."""
         client_id = client_id or f"client-{next(_numbers)}"
         client_secret = client_secret or f"{client_id}-secret"
-        fields: dict[str, Any] = {"client_id": client_id, "client_secret": client_secret}
-        if domain is not None:
-            fields["domain"] = domain
-        if quota is not None:
-            fields["quota"] = dict(quota)
-        self.state.add_client(new_client(self.state, _check("adminAddClient", fields)))
+        self._register(client_id, client_secret, domain, quota)
         return Credentials(client_id, client_secret)
 
     def remove_client(self, client_id: str) -> None:
@@ -348,11 +342,17 @@ class ApidazeMock:
         config = self._config
         if self.state.clients.get(config.client_id) is not None:
             self.state.remove_client(config.client_id)
-        fields: dict[str, Any] = {"client_id": config.client_id, "client_secret": config.client_secret}
-        if config.domain is not None:
-            fields["domain"] = config.domain
-        if config.quota is not None:
-            fields["quota"] = dict(config.quota)
+        self._register(config.client_id, config.client_secret, config.domain, config.quota)
+
+    def _register(
+        self, client_id: str, client_secret: str, domain: str | None, quota: Mapping[str, Any] | None
+    ) -> None:
+        """Add a client as ``POST /__admin/clients`` would: the same checks and defaults."""
+        fields: dict[str, Any] = {"client_id": client_id, "client_secret": client_secret}
+        if domain is not None:
+            fields["domain"] = domain
+        if quota is not None:
+            fields["quota"] = dict(quota)
         self.state.add_client(new_client(self.state, _check("adminAddClient", fields)))
 
 
