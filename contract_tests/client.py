@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -63,15 +63,10 @@ class Target:
     app: Emulator | None = None
     control: bool = False  # live: the emulator's /__admin control plane answers
     print_base: str = EMULATOR_URL
-    log: list[str] = field(default_factory=list)
 
     @property
     def can_reset(self) -> bool:
         return self.app is not None or self.control
-
-    @property
-    def can_register(self) -> bool:
-        return self.can_reset
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None, *, as_json: bool = False) -> Reply:
         """Send ``form`` form-encoded (as KPN documents it) or, with ``as_json``, as a JSON object."""
@@ -89,9 +84,7 @@ class Target:
             body = response.json() if response.content else None
         except ValueError:
             body = response.text
-        reply = Reply(response.status_code, body, dict(response.headers), curl(response.request, self.print_base))
-        self.log.append(f"{method} {path} -> {response.status_code}")
-        return reply
+        return Reply(response.status_code, body, dict(response.headers), curl(response.request, self.print_base))
 
     def reset(self) -> None:
         # Tokens of fixture clients survive a reset; should one not, the 401 refresh in request() covers it.

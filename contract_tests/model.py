@@ -18,9 +18,10 @@ from typing import Any, ClassVar
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, precondition, rule
 
+from contract_tests import settings
 from contract_tests.client import Reply, Target
 
-API = "/communication/apidaze/cpaas"
+API = settings.API_PREFIX
 ACCOUNT_FIELDS = ("name", "internal_caller_id_number", "external_caller_id_number", "mwi_account")
 
 # A few names, so that hypothesis often picks one that is taken.
@@ -153,7 +154,7 @@ class ApiModel(RuleBasedStateMachine):
             reply = self.target.request("GET", f"{API}/sipaccounts/{gone}/status")
             expect(reply.status == 404, f"status of deleted account {gone} must be 404", reply)
 
-    @precondition(lambda self: self.target.can_register)
+    @precondition(lambda self: self.target.can_reset)
     @rule(account_id=accounts, registered=st.booleans())
     def set_registration(self, account_id: str, registered: bool) -> None:
         if account_id not in self.model:

@@ -85,8 +85,8 @@ def _drop_updated_at(body: Any) -> Any:
 class IgnoreAuth:
     """Authorises every API call as the fixture client, whatever its Authorization header says."""
 
-    def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
-        self.app = app
+    def __init__(self, emulator: Emulator) -> None:
+        self.app = emulator
         self.token = emulator.state.tokens.issue(settings.CLIENT_ID).value
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -229,7 +229,7 @@ VARIANTS = [
     Variant(
         "auth ignored (any or no token is accepted)",
         "ignored_auth",
-        wrap=lambda emulator: IgnoreAuth(emulator, emulator),
+        wrap=IgnoreAuth,
     ),
     Variant(
         "throttled in-process run (quota 30 an hour)",

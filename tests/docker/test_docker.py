@@ -93,8 +93,6 @@ def test_every_copied_path_exists() -> None:
         for source in args.split()[:-1]
     ]
     missing = [source for source in sources if not (ROOT / source).exists()]
-    if missing == ["contract_tests"]:
-        pytest.skip("contract_tests/ (the contract suite, issue 4) is not in this tree yet")
     assert not missing
 
 
