@@ -11,9 +11,20 @@ import time
 from datetime import UTC, datetime
 from functools import lru_cache
 
+# Beyond these the calendar arithmetic of quota windows and timestamps overflows.
+EARLIEST, LATEST = 0.0, datetime(3001, 1, 1, tzinfo=UTC).timestamp()
+
+
+def _within_range(instant: float) -> None:
+    if not EARLIEST <= instant < LATEST:
+        raise ValueError(f"the clock can be set between 1970 and 3000 only, not to epoch {instant:.0f}")
+
 
 class Clock:
-    """Real time plus an adjustable offset; ``freeze`` pins it, ``reset`` returns to real time."""
+    """Real time plus an adjustable offset; ``freeze`` pins it, ``reset`` returns to real time.
+
+    ``set`` and ``advance`` refuse (``ValueError``) an instant outside 1970 to 3000.
+    """
 
     def __init__(self) -> None:
         self._offset = 0.0
@@ -41,6 +52,7 @@ class Clock:
         return self._frozen is not None
 
     def advance(self, seconds: float) -> None:
+        _within_range(self.now() + seconds)
         if self._frozen is not None:
             self._frozen += seconds
         else:
@@ -48,6 +60,7 @@ class Clock:
 
     def set(self, instant: float, *, freeze: bool = False) -> None:
         """Jump to ``instant``; time keeps running from there unless ``freeze``."""
+        _within_range(instant)
         if freeze:
             self._frozen = instant
         else:

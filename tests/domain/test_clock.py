@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from mock_server.clock import Clock, iso_utc
 
 
@@ -22,3 +24,14 @@ def test_clock_advances_freezes_and_returns_to_real_time() -> None:
 def test_iso_utc_has_milliseconds_and_z() -> None:
     assert iso_utc(1568217010.5) == "2019-09-11T15:50:10.500Z"
     assert iso_utc(1568217010.5, millis=False) == "2019-09-11T15:50:10Z"
+
+
+@pytest.mark.parametrize("instant", [-1.0, 33_000_000_000.0, float("nan"), float("inf")])
+def test_the_clock_refuses_instants_outside_1970_to_3000_and_stays_put(instant: float) -> None:
+    clock = Clock()
+    clock.set(1000.0, freeze=True)
+    with pytest.raises(ValueError, match="between 1970 and 3000"):
+        clock.set(instant)
+    with pytest.raises(ValueError, match="between 1970 and 3000"):
+        clock.advance(instant - 1000.0)  # to the same instant from 1000.0
+    assert clock.now() == 1000.0
