@@ -2,8 +2,8 @@
 
 Defaults and user changes are kept apart. The fixtures (and ``--chaos``) are the defaults; clients registered at
 run time, fault rules and imported snapshots are user changes. A full :meth:`EmulatorState.reset` drops every user
-change (run-time clients included) and returns to the defaults; a reset of one client empties its resources, tokens,
-quota counter, fault rules and journal entries, and keeps its registration.
+change (run-time clients included) and returns to the defaults; a reset of one client empties its resources, quota
+counter, fault rules and journal entries, and keeps its registration and its tokens.
 """
 
 from __future__ import annotations
@@ -57,13 +57,11 @@ class EmulatorState:
         each reset; clients that only existed at run time are dropped with their tokens.
         """
         seeds = [seed for seed in self.fixtures.clients if client_id in (None, seed.client.client_id)]
-        seeded = {seed.client.client_id for seed in self.fixtures.clients}
         for client in self.clients.all():
             if client_id in (None, client.client_id):
                 self.clients.remove(client.client_id)
-                # A run-time client keeps its tokens only through a reset of itself alone.
-                kept = client.client_id in seeded or (client_id is not None and client_id in self.added_clients)
-                if not kept:
+                # A full reset drops run-time clients, and their tokens with them.
+                if client_id is None and not self.is_fixture_client(client.client_id):
                     self.tokens.revoke_client(client.client_id)
         if client_id is None:
             self.added_clients.clear()
