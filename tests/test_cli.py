@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,40 +11,13 @@ import httpx
 import pytest
 
 from mock_server.cli import build_parser
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.serving import emulator_process, free_port
 
 
 @pytest.fixture
 def running() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if httpx.get(base + "/__admin/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "the emulator did not answer within 15 s"
-            time.sleep(0.05)
+    with emulator_process() as base:
         yield base
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
 
 
 def test_emulator_serves_the_how_to_over_real_http(running: str) -> None:

@@ -11,8 +11,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 
 from mock_server.cli import build_parser
 from tests.markdown import Block, fenced_blocks
-from tests.serving import free_port
+from tests.serving import emulator_process
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -30,28 +28,8 @@ RUNNABLE = {path: [block for block in fenced_blocks(path) if block.runnable] for
 @pytest.fixture
 def emulator_url(tmp_path: Path) -> Iterator[str]:
     """A fresh ``python -m mock_server`` on a free port, as a README reader starts it."""
-    port = free_port()
-    log = (tmp_path / "emulator.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "--port", str(port), "--no-access-log"], stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/__admin/health", timeout=1):  # noqa: S310 (our own loopback URL)
-                    break
-            except OSError as error:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = (tmp_path / "emulator.log").read_text()
-                    raise RuntimeError(f"the emulator did not start: {output}") from error
-                time.sleep(0.1)
+    with emulator_process("--no-access-log", log=tmp_path / "emulator.log") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def script(blocks: list[Block]) -> str:

@@ -3,59 +3,21 @@
 from __future__ import annotations
 
 import json
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from mock_server.cli import main
+from tests.serving import emulator_process, free_port
 
 ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def emulator(*options: str) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "--port", str(port), *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{base}/", timeout=0.5)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("apidaze-mock did not start") from None
-                time.sleep(0.05)
-        yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=10)  # waits, and closes the pipes
 
 
 def test_the_state_file_is_saved_on_shutdown_and_loaded_at_start(tmp_path: Path) -> None:
     state_file = tmp_path / "state.json"
     credentials = {"grant_type": "client_credentials", "client_id": "local-client", "client_secret": "local-secret"}
-    with emulator("--state-file", str(state_file), "--admin-token", "adm") as base:
+    with emulator_process("--state-file", str(state_file), "--admin-token", "adm") as base:
         assert httpx.get(f"{base}/__admin/health").status_code == 401
         admin = {"Authorization": "Bearer adm"}
         assert httpx.get(f"{base}/__admin/health", headers=admin).status_code == 200
@@ -68,7 +30,7 @@ def test_the_state_file_is_saved_on_shutdown_and_loaded_at_start(tmp_path: Path)
     local = next(client for client in saved["clients"] if client["client_id"] == "local-client")
     assert [account["username"] for account in local["sip_accounts"]] == ["reception", "kept"]
 
-    with emulator("--state-file", str(state_file)) as base:
+    with emulator_process("--state-file", str(state_file)) as base:
         token = httpx.post(f"{base}/oauth/client_credential/accesstoken", data=credentials).json()["access_token"]
         accounts = httpx.get(f"{base}{ACCOUNTS}", headers={"Authorization": f"Bearer {token}"}).json()
         assert [account["sip"]["username"] for account in accounts] == ["reception", "kept"]
