@@ -3,24 +3,8 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
-from mock_server.app import create_app
-from mock_server.testing import InProcessTransport
-
-ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
-TOKEN = "/oauth/client_credential/accesstoken?grant_type=client_credentials"
-
-
-@pytest.fixture
-def http() -> httpx.Client:
-    return httpx.Client(base_url="http://emulator", transport=InProcessTransport(create_app()))
-
-
-def bearer(http: httpx.Client, client_id: str, secret: str) -> dict[str, str]:
-    reply = http.post(TOKEN, data={"client_id": client_id, "client_secret": secret})
-    assert reply.status_code == 200, reply.text
-    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+from tests.http.default_seed import ACCOUNTS, TOKEN, bearer
 
 
 def test_a_registered_client_gets_tokens_and_an_empty_tenant_of_its_own(http: httpx.Client) -> None:

@@ -5,21 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mock_server.app import create_app
-from mock_server.testing import InProcessTransport
-
-ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
-TOKEN = "/oauth/client_credential/accesstoken?grant_type=client_credentials"
-
-
-@pytest.fixture
-def http() -> httpx.Client:
-    return httpx.Client(base_url="http://emulator", transport=InProcessTransport(create_app()))
-
-
-def bearer(http: httpx.Client, client: tuple[str, str] = ("local-client", "local-secret")) -> dict[str, str]:
-    reply = http.post(TOKEN, data={"client_id": client[0], "client_secret": client[1]})
-    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+from tests.http.default_seed import ACCOUNTS, TOKEN, bearer
 
 
 def test_a_rule_is_added_listed_and_answers_in_the_apis_error_shape(http: httpx.Client) -> None:
@@ -65,7 +51,7 @@ def test_the_token_endpoint_can_be_faulted_too(http: httpx.Client) -> None:
 
 
 def test_a_client_scoped_rule_leaves_other_tenants_alone(http: httpx.Client) -> None:
-    mine, theirs = bearer(http), bearer(http, ("contract-tests", "contract-tests-secret"))
+    mine, theirs = bearer(http), bearer(http, "contract-tests", "contract-tests-secret")
     http.post("/__admin/faults", json={"client_id": "local-client", "status": 502})
     assert http.get(ACCOUNTS, headers=mine).status_code == 502
     assert http.get(ACCOUNTS, headers=theirs).status_code == 200

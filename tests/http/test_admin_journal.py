@@ -5,28 +5,19 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mock_server.app import create_app
-from mock_server.testing import InProcessTransport
-
-ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
-TOKEN = "/oauth/client_credential/accesstoken?grant_type=client_credentials"
+from mock_server.app import Emulator, create_app
+from tests.http.default_seed import ACCOUNTS, TOKEN, access_token
 
 
 @pytest.fixture
-def http() -> httpx.Client:
-    return httpx.Client(base_url="http://emulator", transport=InProcessTransport(create_app(journal_size=5)))
-
-
-def token(http: httpx.Client) -> str:
-    reply = http.post(TOKEN, data={"client_id": "local-client", "client_secret": "local-secret"})
-    value: str = reply.json()["access_token"]
-    return value
+def default_app() -> Emulator:
+    return create_app(journal_size=5)
 
 
 def test_each_call_is_recorded_as_the_client_sent_it_with_secrets_redacted(http: httpx.Client) -> None:
-    access_token = token(http)
+    value = access_token(http)
     created = http.post(
-        ACCOUNTS, json={"username": "alice", "name": "Alice"}, headers={"Authorization": f"Bearer {access_token}"}
+        ACCOUNTS, json={"username": "alice", "name": "Alice"}, headers={"Authorization": f"Bearer {value}"}
     )
     assert created.status_code == 201
     recorded = http.get("/__admin/requests").json()
@@ -41,7 +32,7 @@ def test_each_call_is_recorded_as_the_client_sent_it_with_secrets_redacted(http:
     assert token_call["client_id"] == "local-client"
     assert token_call["query"] == "grant_type=client_credentials"
     assert "local-secret" not in token_call["body"]
-    assert access_token not in str(recorded)
+    assert value not in str(recorded)
 
 
 def test_refused_and_faulted_calls_are_recorded(http: httpx.Client) -> None:
@@ -54,7 +45,7 @@ def test_refused_and_faulted_calls_are_recorded(http: httpx.Client) -> None:
 
 
 def test_filters_and_limit_newest_first(http: httpx.Client) -> None:
-    headers = {"Authorization": f"Bearer {token(http)}"}
+    headers = {"Authorization": f"Bearer {access_token(http)}"}
     http.get(ACCOUNTS, headers=headers)
     http.get(ACCOUNTS + "/404", headers=headers)
     http.get(ACCOUNTS)

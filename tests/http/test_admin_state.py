@@ -8,21 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_server.app import create_app
-from mock_server.testing import InProcessTransport
-
-ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
-TOKEN = "/oauth/client_credential/accesstoken?grant_type=client_credentials"
-
-
-@pytest.fixture
-def http() -> httpx.Client:
-    return httpx.Client(base_url="http://emulator", transport=InProcessTransport(create_app()))
-
-
-def bearer(http: httpx.Client) -> dict[str, str]:
-    reply = http.post(TOKEN, data={"client_id": "local-client", "client_secret": "local-secret"})
-    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+from tests.http.default_seed import ACCOUNTS, bearer
 
 
 def test_an_exported_state_imports_back_after_a_reset(http: httpx.Client) -> None:
