@@ -9,10 +9,25 @@ from __future__ import annotations
 from typing import Any
 
 import schemathesis
+import yaml
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from contract_tests import settings
 from contract_tests.auth import ClientCredentialsAuth
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def contract_operations() -> list[tuple[str, str, str]]:
+    """``(operationId, METHOD, path)`` of every operation in the contract file, read straight from the YAML."""
+    document = yaml.safe_load(settings.SPEC_PATH.read_text(encoding="utf-8"))
+    return [
+        (item[method]["operationId"], method.upper(), path)
+        for path, item in document["paths"].items()
+        for method in HTTP_METHODS
+        if method in item
+    ]
+
 
 # In-process nothing throttles or loses a token: a 401, 403 or 429 for a well-formed, authorised request is a bug,
 # so those statuses are left out of the lists schemathesis accepts (its defaults take them, and then a throttled

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from defusedxml import ElementTree
 
 from contract_tests import settings
+from contract_tests.schema import contract_operations
 from contract_tests.served import run_child, serve_emulator
 
 CONFIG = Path(__file__).with_name("schemathesis-cli.toml")
@@ -20,9 +20,7 @@ CLI_SEED = "42"
 
 def operation_labels() -> set[str]:
     """``METHOD /path`` of every operation in the contract, as schemathesis names them."""
-    document = yaml.safe_load(settings.SPEC_PATH.read_text(encoding="utf-8"))
-    methods = {"get", "put", "post", "delete", "patch"}
-    return {f"{m.upper()} {path}" for path, item in document["paths"].items() for m in item if m in methods}
+    return {f"{method} {path}" for _, method, path in contract_operations()}
 
 
 def schemathesis_command() -> list[str]:
