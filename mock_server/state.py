@@ -44,7 +44,7 @@ class EmulatorState:
         self.tokens = TokenStore(self.clock.now, fixtures.token_lifetime_seconds)
         self.backends = Backends(self.clock.now)
         self.quotas = QuotaBook()
-        self.journal = Journal(journal_size)
+        self.journal = Journal(journal_size, API_PREFIX)
         self.faults = FaultPlan(API_PREFIX, chaos)
         # Clients registered at run time (or imported), kept apart from the fixtures' ones.
         self.added_clients: dict[str, Client] = {}

@@ -120,9 +120,7 @@ class JournalView:
         status: int | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        return self._journal.entries(
-            client_id=client_id, method=method, path=path, status=status, limit=limit, api_prefix=API_PREFIX
-        )
+        return self._journal.entries(client_id=client_id, method=method, path=path, status=status, limit=limit)
 
     def count(self, **filters: Any) -> int:
         return len(self.entries(**filters))

@@ -8,7 +8,6 @@ from starlette.routing import Route
 
 from mock_server.domain.journal import Journal
 from mock_server.http import JSONResponse, query_fields
-from mock_server.routes.context import API_PREFIX
 from mock_server.spec import ADMIN_SPEC, operations
 
 
@@ -26,7 +25,6 @@ def routes(journal: Journal) -> list[Route]:
             path=query.get("path"),
             status=int(query["status"]) if "status" in query else None,
             limit=int(query["limit"]) if "limit" in query else None,
-            api_prefix=API_PREFIX,
         )
         return JSONResponse({"capacity": journal.capacity, "requests": entries})
 

@@ -222,10 +222,12 @@ def render(entry: JournalEntry) -> dict[str, Any]:
 class Journal:
     """The last ``capacity`` calls of the emulated API."""
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, api_prefix: str = "") -> None:
         if capacity < 1:
             raise ValueError("journal capacity must be at least 1")
         self.capacity = capacity
+        # Path filters are fault-rule patterns, relative to the API's prefix as in the fault plan.
+        self.api_prefix = api_prefix
         self._entries: deque[JournalEntry] = deque(maxlen=capacity)
         self.next_id = 1
 
@@ -246,20 +248,19 @@ class Journal:
         path: str | None = None,
         status: int | None = None,
         limit: int | None = None,
-        api_prefix: str = "",
     ) -> list[dict[str, Any]]:
         """Recorded calls, newest first, that match every filter given; ``path`` is a fault-rule pattern."""
         found: list[dict[str, Any]] = []
-        for view in self._matching(client_id, method, path, status, api_prefix):
+        for view in self._matching(client_id, method, path, status):
             if limit is not None and len(found) >= limit:
                 break
             found.append(view)
         return found
 
     def _matching(
-        self, client_id: str | None, method: str | None, path: str | None, status: int | None, api_prefix: str
+        self, client_id: str | None, method: str | None, path: str | None, status: int | None
     ) -> Iterator[dict[str, Any]]:
-        pattern = path_pattern(path, api_prefix) if path else None
+        pattern = path_pattern(path, self.api_prefix) if path else None
         wanted_method = method.upper() if method else None
         # A copy (one C call, atomic under the GIL): the server thread may file calls while a test reads.
         for entry in reversed(list(self._entries)):

@@ -58,14 +58,14 @@ def test_the_journal_keeps_only_its_capacity_newest_first() -> None:
 
 
 def test_filters_combine() -> None:
-    journal = Journal()
+    journal = Journal(api_prefix=PREFIX)
     journal.record(entry(method="POST", status=201))
     journal.record(entry(method="GET", status=200, client_id="b"))
     journal.record(entry(method="GET", status=404, path=f"{PREFIX}/sipaccounts/9"))
     journal.record(entry(method="DELETE", status=204, path=f"{PREFIX}/externalscripts/1"))
     assert journal.entries(method="get", client_id="a")[0]["status"] == 404
-    assert [v["status"] for v in journal.entries(path="/sipaccounts", api_prefix=PREFIX)] == [200, 201]
-    assert [v["status"] for v in journal.entries(path="/sipaccounts/{id}", api_prefix=PREFIX)] == [404]
+    assert [v["status"] for v in journal.entries(path="/sipaccounts")] == [200, 201]
+    assert [v["status"] for v in journal.entries(path="/sipaccounts/{id}")] == [404]
     assert [v["status"] for v in journal.entries(status=201)] == [201]
     assert [v["status"] for v in journal.entries(limit=2)] == [204, 404]
     assert journal.entries(client_id="nobody") == []
