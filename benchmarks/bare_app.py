@@ -4,7 +4,7 @@ It serves the emulator's own answers, byte for byte (``benchmarks/run.py`` recor
 and passes them in a JSON file), on the same paths, with a body read for POST and PUT as any handler would. No
 auth, quota, validation, state or extra headers: what is left is the cost of uvicorn and Starlette themselves.
 Run the same way as ``apidaze-mock``: one worker, warning log level, access log off. It runs on uvicorn's own
-HTTP protocol; ``--one-write`` (a diagnostic) puts it on the emulator's, which sends headers and body in one write.
+HTTP protocol; ``--emulator-protocol`` (a diagnostic) puts it on the emulator's, which writes once per loop turn.
 
     python benchmarks/bare_app.py --port 8090 --bodies answers.json
 """
@@ -91,13 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bodies", type=Path, required=True, help="JSON file: {name: {status, body, headers}}")
     parser.add_argument("--with-headers", action="store_true", help="also send each answer's recorded headers")
     parser.add_argument(
-        "--one-write",
+        "--emulator-protocol",
         action="store_true",
-        help="serve with the emulator's HTTP protocol (headers and body in one write) instead of uvicorn's own",
+        help="serve with the emulator's HTTP protocol (one write per loop turn) instead of uvicorn's own",
     )
     args = parser.parse_args(argv)
     app = create_bare_app(load_answers(args.bodies, args.with_headers))
-    http = http_protocol() if args.one_write else "auto"
+    http = http_protocol() if args.emulator_protocol else "auto"
     uvicorn.run(app, host=args.host, port=args.port, http=http, log_level="warning", access_log=False)
     return 0
 

@@ -1,7 +1,7 @@
-"""The served protocol sends each answer's headers and body in one write, and never holds bytes a client waits for.
+"""The served protocol writes once per loop turn: an answer's headers and body in one write, nothing held longer.
 
 The protocol class is driven as uvicorn drives it (``connection_made``, ``data_received``) over a transport that
-records its writes, so the tests see write boundaries, which a socket hides; the last test crosses a real socket.
+records its writes, so the tests see write boundaries, which a socket hides; the socket tests cross a real one.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.server import ServerState
 
 from mock_server.app import create_app
-from mock_server.protocol import OneWriteTransport, http_protocol
+from mock_server.protocol import TurnWriteTransport, http_protocol
 from mock_server.testing import ApidazeMock
 
 ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
@@ -38,8 +38,14 @@ class RecordingTransport(asyncio.Transport):
     def close(self) -> None:
         self.closed = True
 
+    def abort(self) -> None:
+        self.closed = True
+
     def is_closing(self) -> bool:
         return self.closed
+
+    def get_write_buffer_size(self) -> int:
+        return 0  # every write is taken whole
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return {"sockname": ("127.0.0.1", 8080), "peername": ("127.0.0.1", 50000)}.get(name, default)
@@ -60,17 +66,15 @@ def serve(app: Any, transport: RecordingTransport, state: ServerState) -> Any:
     return protocol
 
 
-async def exchange(
-    app: Any, request: bytes, chunks: int = 1, transport: RecordingTransport | None = None
-) -> list[bytes]:
-    """Serve ``request`` (sent in ``chunks`` pieces, one loop turn apart) and return the writes, once all is done."""
+async def exchange(app: Any, *pieces: bytes, transport: RecordingTransport | None = None) -> list[bytes]:
+    """Serve a request sent in ``pieces``, each once the last has been answered, and return the writes."""
     transport = transport or RecordingTransport()
     state = ServerState()
     protocol = serve(app, transport, state)
-    size = -(-len(request) // chunks)
-    for start in range(0, len(request), size):
-        protocol.data_received(request[start : start + size])
-        await asyncio.sleep(0)
+    for piece in pieces:
+        protocol.data_received(piece)
+        await asyncio.sleep(0)  # the turn in which the app runs
+        await asyncio.sleep(0)  # the end of that turn, when what it wrote goes out
     for _ in range(50):
         if not state.tasks:
             break
@@ -99,12 +103,12 @@ def test_an_answer_to_head_still_gets_its_headers_even_if_the_connection_closes_
 
 def test_100_continue_goes_out_before_the_body_arrives_and_the_answer_after_it() -> None:
     body = b"client_id=local-client&client_secret=local-secret"
-    request = (
+    head = (
         b"POST /oauth/client_credential/accesstoken?grant_type=client_credentials HTTP/1.1\r\nHost: x\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\n"
-        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
     )
-    writes = asyncio.run(exchange(create_app(), request, chunks=2))
+    writes = asyncio.run(exchange(create_app(), head, body))
     assert writes[0] == b"HTTP/1.1 100 Continue\r\n\r\n"
     assert len(writes) == 2
     assert writes[1].startswith(b"HTTP/1.1 200 ")
@@ -150,17 +154,24 @@ def test_what_is_held_goes_out_before_the_transport_closes_at_the_end_of_input()
     assert transport.writes[0].startswith(b"HTTP/1.1 200 ")
 
 
-def test_closing_sends_what_is_held_first() -> None:
-    async def run() -> RecordingTransport:
-        transport = RecordingTransport()
-        held = OneWriteTransport(transport, asyncio.get_running_loop())
-        held.write(b"HTTP/1.1 200 OK\r\n\r\n")
-        held.close()
-        return transport
+def test_closing_sends_what_waits_first_and_aborting_discards_it() -> None:
+    async def run() -> tuple[RecordingTransport, RecordingTransport]:
+        loop = asyncio.get_running_loop()
+        closed, aborted = RecordingTransport(), RecordingTransport()
+        view = TurnWriteTransport(closed, loop)
+        view.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        view.close()
+        view = TurnWriteTransport(aborted, loop)
+        view.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        view.abort()
+        await asyncio.sleep(0)
+        return closed, aborted
 
-    transport = asyncio.run(run())
-    assert transport.writes == [b"HTTP/1.1 200 OK\r\n\r\n"]
-    assert transport.closed
+    closed, aborted = asyncio.run(run())
+    assert closed.writes == [b"HTTP/1.1 200 OK\r\n\r\n"]
+    assert closed.closed
+    assert aborted.writes == []  # an abort is a reset: what waited is not sent
+    assert aborted.closed
 
 
 def where(base_url: str) -> tuple[str, int]:
@@ -231,16 +242,41 @@ def test_a_truncated_answer_to_head_still_brings_its_headers(loop: str) -> None:
         assert answer.endswith(b"\r\n\r\n")
 
 
-def test_only_the_answers_first_block_is_held_not_a_body_that_looks_like_one() -> None:
-    async def run() -> list[bytes]:
+def test_the_writes_of_one_turn_go_out_together_in_order_and_a_big_one_at_once() -> None:
+    async def run() -> tuple[list[bytes], list[bytes], list[bytes]]:
         transport = RecordingTransport()
-        view = OneWriteTransport(transport, asyncio.get_running_loop())
-        view.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
-        view.write(b"HTTP/1.1 is in this chunk")
-        view.write(b"HTTP/1.1 and in this one")
-        return transport.writes
+        view = TurnWriteTransport(transport, asyncio.get_running_loop())
+        view.write(b"one ")
+        view.writelines([b"two ", bytearray(b"three")])
+        assert view.get_write_buffer_size() == len(b"one two three")
+        before = list(transport.writes)
+        await asyncio.sleep(0)
+        after_the_turn = list(transport.writes)
+        view.write(b"x" * 70_000)  # past the high-water mark: the transport's flow control must see it now
+        return before, after_the_turn, transport.writes
 
-    assert asyncio.run(run()) == [
-        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nHTTP/1.1 is in this chunk",
-        b"HTTP/1.1 and in this one",
-    ]
+    before, after_the_turn, finally_written = asyncio.run(run())
+    assert before == []
+    assert after_the_turn == [b"one two three"]
+    assert finally_written == [b"one two three", b"x" * 70_000]
+
+
+def test_the_answers_served_in_one_turn_leave_together_at_its_end() -> None:
+    async def run() -> tuple[list[int], list[bytes], list[bytes]]:
+        app = create_app()
+        first, second = RecordingTransport(), RecordingTransport()
+        state = ServerState()
+        for transport in (first, second):
+            serve(app, transport, state).data_received(f"GET {ACCOUNTS} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        seen: list[int] = []
+        await asyncio.sleep(0)  # both answers are made in this turn...
+        seen.append(len(first.writes) + len(second.writes))
+        await asyncio.sleep(0)  # ...and written at its end
+        seen.append(len(first.writes) + len(second.writes))
+        return seen, first.writes, second.writes
+
+    seen, first, second = asyncio.run(run())
+    assert seen == [0, 2]
+    for writes in (first, second):
+        assert len(writes) == 1
+        assert writes[0].startswith(b"HTTP/1.1 401 ")
