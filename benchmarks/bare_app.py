@@ -98,7 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     app = create_bare_app(load_answers(args.bodies, args.with_headers))
     http = http_protocol() if args.emulator_protocol else "auto"
-    uvicorn.run(app, host=args.host, port=args.port, http=http, log_level="warning", access_log=False)
+    # The settings of apidaze-mock's server (mock_server.protocol.server_config) but the protocol.
+    uvicorn.run(
+        app, host=args.host, port=args.port, http=http, log_level="warning", access_log=False, proxy_headers=False
+    )
     return 0
 
 

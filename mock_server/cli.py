@@ -20,7 +20,7 @@ from mock_server.app import create_app
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.logs import FORMATS, LEVELS, AccessLogMiddleware, logging_config
-from mock_server.protocol import http_protocol
+from mock_server.protocol import server_config
 from mock_server.routes.context import API_PREFIX
 from mock_server.routes.oauth import TOKEN_PATH
 from mock_server.scripts.commands import COMMANDS
@@ -166,18 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         # Log collectors get JSON lines only; the demo credentials stay in the text banner.
         logging.getLogger("apidaze_mock").info("apidaze-mock %s on %s (docs: %s/docs)", __version__, base, base)
-    # Logging is configured above, so uvicorn must not configure it again; its own access log stays off (ours knows
-    # the client id and masks secrets).
-    config = uvicorn.Config(
-        app,
-        host=args.host,
-        port=args.port,
-        http=http_protocol(),
-        lifespan="off",
-        log_config=None,
-        log_level=args.log_level,
-        access_log=False,
-    )
+    # Logging is configured above, so uvicorn must not configure it again.
+    config = server_config(app, host=args.host, port=args.port, log_config=None, log_level=args.log_level)
 
     def save() -> None:
         if args.state_file is not None:

@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from mock_server.app import Emulator
 from mock_server.connections import CUT_EXTENSION
-from mock_server.protocol import http_protocol
+from mock_server.protocol import server_config
 
 
 class _CuttableApp:
@@ -88,15 +88,7 @@ class ServerThread:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            http=http_protocol(),
-            loop=self.loop,
-            lifespan="off",
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=1,
-        )
+        config = server_config(self.app, loop=self.loop, log_level="warning", timeout_graceful_shutdown=1)
         server = self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="apidaze-mock")
         self._thread.start()

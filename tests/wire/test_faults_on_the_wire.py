@@ -84,6 +84,15 @@ def test_a_dropped_connection_is_reset_under_the_client(mock: ApidazeMock, http:
     assert (dropped["status"], dropped["fault"], ok["fault"]) == (None, f"rule {rule['id']}: drop", None)
 
 
+def test_a_drop_still_finds_the_connection_of_a_caller_behind_a_proxy(mock: ApidazeMock, http: httpx.Client) -> None:
+    # uvicorn's proxy-headers layer used to take the client address from X-Forwarded-For, hiding the connection.
+    headers = {**bearer(http, mock), "X-Forwarded-For": "10.1.2.3", "X-Forwarded-Proto": "https"}
+    mock.faults.add(path="/sipaccounts", action="drop", times=1)
+    with pytest.raises(httpx.ReadError):
+        http.get(ACCOUNTS, headers=headers)
+    assert http.get(ACCOUNTS, headers=headers).status_code == 200
+
+
 def test_a_truncated_body_is_shorter_than_its_content_length(mock: ApidazeMock, http: httpx.Client) -> None:
     headers = bearer(http, mock)
     mock.faults.add(path="/sipaccounts", action="truncate", times=1)

@@ -13,12 +13,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from starlette.types import Receive, Scope, Send
 from uvicorn.server import ServerState
 
 from mock_server.app import create_app
-from mock_server.protocol import TurnWriteTransport, http_protocol
+from mock_server.protocol import TurnWriteTransport, http_protocol, server_config
 from mock_server.testing import ApidazeMock
 
 ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
@@ -59,7 +58,7 @@ class RecordingTransport(asyncio.Transport):
 
 def serve(app: Any, transport: RecordingTransport, state: ServerState) -> Any:
     """The protocol uvicorn would make for a new connection on ``transport``."""
-    config = uvicorn.Config(app, http=http_protocol(), lifespan="off", log_config=None, proxy_headers=False)
+    config = server_config(app, log_config=None)
     config.load()
     protocol: Any = http_protocol()(config=config, server_state=state, app_state={})  # type: ignore[call-arg]
     protocol.connection_made(transport)
