@@ -14,6 +14,7 @@ from mock_server.domain.clients import ClientRegistry
 from mock_server.domain.tokens import TokenStore
 from mock_server.errors import MalformedBody, OAuthError, UnsupportedMediaType
 from mock_server.http import FORM, JSONResponse, media_type, parse_form, read_body, request_header
+from mock_server.routes.context import api_route
 
 TOKEN_PATH = "/oauth/client_credential/accesstoken"  # noqa: S105 (a path, not a secret)
 API_PRODUCT = "apidaze-cpaas"
@@ -108,4 +109,4 @@ def routes(clients: ClientRegistry, tokens: TokenStore) -> list[Route]:
         # RFC 6749 section 5.1: token answers must not be cached.
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
-    return [Route(TOKEN_PATH, access_token, methods=["POST"])]
+    return [api_route(TOKEN_PATH, access_token, methods=["POST"])]
