@@ -201,6 +201,32 @@ def test_a_real_client_reads_whole_answers_over_a_kept_alive_socket(loop: str) -
             assert json.loads(body)["name"] == "MissingToken"
 
 
+def test_the_contracts_headers_reach_the_wire_once_each_with_or_without_an_origin() -> None:
+    with (
+        ApidazeMock() as mock,
+        socket.create_connection(where(mock.base_url), timeout=5) as connection,
+        connection.makefile("rb") as reader,
+    ):
+        token = mock.token()
+        for origin in ("", "Origin: https://app.example\r\n"):
+            request = f"GET {ACCOUNTS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n{origin}\r\n"
+            connection.sendall(request.encode())
+            assert reader.readline().startswith(b"HTTP/1.1 200 ")
+            names: list[str] = []
+            values: dict[str, str] = {}
+            while (line := reader.readline()) != b"\r\n":
+                name, _, value = line.decode().partition(":")
+                names.append(name.lower())
+                values[name.lower()] = value.strip()
+            assert json.loads(reader.read(int(values["content-length"]))) == []
+            expected = {"api-version", "sunset", "strict-transport-security", "access-control-allow-origin"}
+            expected |= {"quota-limit", "quota-used", "quota-reset-utc", "content-type", "date"}
+            assert expected <= set(names), (origin, names)
+            assert len(names) == len(set(names)), names  # none twice
+            assert values["access-control-allow-origin"] == ("https://app.example" if origin else "*")
+            assert values["quota-used"] == ("1" if not origin else "2")
+
+
 def read_to_the_end(base_url: str, request: bytes) -> bytes:
     """Send ``request``, close our side (the server reads end of input), and read until the server closes."""
     received = b""
@@ -258,6 +284,25 @@ def test_the_writes_of_one_turn_go_out_together_in_order_and_a_big_one_at_once()
     assert before == []
     assert after_the_turn == [b"one two three"]
     assert finally_written == [b"one two three", b"x" * 70_000]
+
+
+def test_lines_added_to_the_head_go_into_the_answers_head_not_an_interim_one() -> None:
+    async def run() -> list[bytes]:
+        transport = RecordingTransport()
+        view = TurnWriteTransport(transport, asyncio.get_running_loop())
+        view.add_to_head(b"api-version: v1.1.1\r\n")
+        view.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        view.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+        view.write(b"ok")
+        view.write(b"HTTP/1.1 200 OK\r\n\r\n")  # lines are for one answer only
+        view.flush()
+        return transport.writes
+
+    assert asyncio.run(run()) == [
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\napi-version: v1.1.1\r\n\r\nok"
+        b"HTTP/1.1 200 OK\r\n\r\n"
+    ]
 
 
 def test_the_answers_served_in_one_turn_leave_together_at_its_end() -> None:
