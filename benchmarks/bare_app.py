@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mock_server.protocol import http_protocol
+from mock_server.protocol import http_protocol, server_config
 
 API = "/communication/apidaze/cpaas"
 TOKEN_PATH = "/oauth/client_credential/accesstoken"  # noqa: S105 (a path, not a secret)
@@ -97,11 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     app = create_bare_app(load_answers(args.bodies, args.with_headers))
+    # apidaze-mock's server settings, on uvicorn's own protocol unless asked.
     http = http_protocol() if args.emulator_protocol else "auto"
-    # The settings of apidaze-mock's server (mock_server.protocol.server_config) but the protocol.
-    uvicorn.run(
-        app, host=args.host, port=args.port, http=http, log_level="warning", access_log=False, proxy_headers=False
-    )
+    uvicorn.Server(server_config(app, http=http, host=args.host, port=args.port, log_level="warning")).run()
     return 0
 
 

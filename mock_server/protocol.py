@@ -8,9 +8,9 @@ alone (``_raw_spin_unlock_irqrestore`` under ``sock_def_readable``), py-spy a qu
 Here a connection's writes wait for the end of the event loop's current turn and go out together. An answer's
 headers and body become one write, and the answers of every request served in one turn leave back to back, so a
 client is woken once per turn instead of once per answer. Nothing waits longer than that turn: not a streamed body
-(each chunk goes out at the end of its turn), not ``100 Continue`` (the app then waits for the body, ending the
-turn), not an answer to HEAD, which has no body. Closing or the client's end of input first sends what waits;
-an abort (a ``drop`` fault) discards it, as a reset should.
+(each chunk goes out at the end of its turn), not ``100 Continue`` (an app waiting for the body ends the turn; a
+body already there is answered in the same write), not an answer to HEAD, which has no body. Closing or the
+client's end of input first sends what waits; an abort (a ``drop`` fault) discards it, as a reset should.
 
 The httptools protocol also offers an ASGI extension, :data:`HEAD_LINES`: ready-made header lines an app puts into
 its answer's head itself. uvicorn checks every header of an answer with two regular expressions and more; for the
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 import uvicorn
@@ -34,8 +35,8 @@ from mock_server.connections import Cuttable
 HEAD_LINES = "apidaze.head_lines"
 _INTERIM = b"HTTP/1.1 1"  # a 1xx status line (100 Continue) is not the answer's head
 
-# uvicorn's own high-water mark: past it a write goes out at once, so the transport's flow control (pause_writing,
-# which makes the app's next send wait) sees a big body as it would without the wait.
+# Past this a write goes out at once (it is also asyncio's and uvloop's default high-water mark for writes), so the
+# transport's flow control, which makes the app's next send wait, sees a big body as it would without the wait.
 _FLUSH_AT = 64 * 1024
 
 
@@ -61,10 +62,16 @@ class TurnWriteTransport:
         # A copy of what a caller could change before the turn ends; bytes cannot change.
         chunk = data if type(data) is bytes else bytes(data)
         lines = self._head_lines
-        if lines and not chunk.startswith(_INTERIM):
-            # The app added lines, then started its answer: this is the head, ending in its blank line.
+        if lines and chunk.startswith(b"HTTP/1.1 ") and not chunk.startswith(_INTERIM) and chunk.endswith(b"\r\n\r\n"):
+            # The app added lines, then started its answer: this is its head, ending in its blank line. (Were its
+            # send to wait for the client to read and the connection to end meanwhile, uvicorn's own 500 or 400 on
+            # it would take them: extra headers on a closing connection, never lost ones.)
             self._head_lines = b""
             chunk = chunk[:-2] + lines + b"\r\n"
+        if len(chunk) >= _FLUSH_AT:
+            self.flush()
+            self.transport.write(chunk)
+            return
         pending = self._pending
         if not pending:
             self._loop.call_soon(self.flush)
@@ -73,10 +80,6 @@ class TurnWriteTransport:
         if self._size >= _FLUSH_AT:
             self.flush()
 
-    def writelines(self, data: Iterable[bytes | bytearray | memoryview]) -> None:
-        for chunk in data:
-            self.write(chunk)
-
     def flush(self) -> None:
         pending = self._pending
         if not pending:
@@ -84,19 +87,26 @@ class TurnWriteTransport:
         data = pending[0] if len(pending) == 1 else b"".join(pending)
         pending.clear()
         self._size = 0
-        # Closed under us (the client went away): the bytes have no one to go to, as with a direct write.
+        # Closed under us (the client went away): the bytes have no one to go to, as with a direct write, which
+        # uvloop would refuse.
         if not self.transport.is_closing():
             self.transport.write(data)
 
-    def is_closing(self) -> bool:
-        return self.transport.is_closing()
+    # The rest of a transport's writing interface, so nothing reaches the connection past what waits.
 
-    def get_write_buffer_size(self) -> int:
-        return self._size + self.transport.get_write_buffer_size()
+    def writelines(self, data: Iterable[bytes | bytearray | memoryview]) -> None:
+        for chunk in data:
+            self.write(chunk)
 
     def write_eof(self) -> None:
         self.flush()
         self.transport.write_eof()
+
+    def get_write_buffer_size(self) -> int:
+        return self._size + self.transport.get_write_buffer_size()
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
 
     def close(self) -> None:
         self.flush()
@@ -107,11 +117,8 @@ class TurnWriteTransport:
         self._size = 0
         self.transport.abort()
 
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return self.transport.get_extra_info(name, default)
-
     def __getattr__(self, name: str) -> Any:
-        # pause_reading, set_protocol and the rest: the connection's own.
+        # get_extra_info, pause_reading and the rest: the connection's own.
         return getattr(self.transport, name)
 
 
@@ -119,17 +126,16 @@ class TurnWrites(asyncio.Protocol):
     """Gives the protocol a :class:`TurnWriteTransport` in place of the connection's own."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(TurnWriteTransport(transport, asyncio.get_running_loop()))  # type: ignore[arg-type]
+        self.turn_writes = TurnWriteTransport(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+        super().connection_made(self.turn_writes)  # type: ignore[arg-type]
 
     def eof_received(self) -> None:
-        # asyncio and uvloop close the transport themselves once this returns (uvicorn's returns None), past the
-        # wrapper.
-        view = getattr(self, "transport", None)
-        if isinstance(view, TurnWriteTransport):
-            view.flush()
+        # asyncio and uvloop close the connection's own transport once this returns (uvicorn's returns None).
+        self.turn_writes.flush()
         super().eof_received()
 
 
+@cache
 def http_protocol() -> type[asyncio.Protocol]:
     """The protocol class to give ``uvicorn.Config(http=...)``: httptools when installed, else h11.
 
@@ -151,23 +157,32 @@ def http_protocol() -> type[asyncio.Protocol]:
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             super().connection_made(transport)
-            view: TurnWriteTransport = self.transport  # type: ignore[assignment]
-            self._extensions: dict[str, dict[object, object]] = {HEAD_LINES: {"add": view.add_to_head}}
+            self._head_extension: dict[object, object] = {"add": self.turn_writes.add_to_head}
 
         def on_headers_complete(self) -> None:
             super().on_headers_complete()
-            # uvicorn's scope has no extensions; the request's task has been made but has not run.
-            self.scope["extensions"] = self._extensions
+            # uvicorn's scope has no extensions; the request's task has been made but has not run. A dict of its
+            # own per request, so no layer's change to it reaches the connection's next request.
+            self.scope["extensions"] = {HEAD_LINES: self._head_extension}
 
     return ApidazeHttpToolsProtocol
 
 
-def server_config(app: ASGIApp, **options: Any) -> uvicorn.Config:
+def server_config(app: ASGIApp, *, http: type[asyncio.Protocol] | str | None = None, **options: Any) -> uvicorn.Config:
     """uvicorn's settings for serving apidaze-mock (the CLI and the test server), ``options`` added.
 
-    No lifespan (the app has none) and no access log of uvicorn's own (the emulator's knows the client id and masks
-    secrets). No proxy headers: a local stand-in is called directly, and uvicorn rewriting the client address from a
-    caller's ``X-Forwarded-For`` hid the connection from ``drop`` and ``truncate`` faults, which became 500s. It
-    also takes a layer off every request.
+    ``http`` is this module's protocol unless given (the benchmark's bare app runs on uvicorn's own). No lifespan
+    (the app has none), no WebSocket upgrades (the API has none), and no access log of uvicorn's own (the
+    emulator's knows the client id and masks secrets). No proxy headers: a local stand-in is called directly, and
+    uvicorn rewriting the client address from a caller's ``X-Forwarded-For`` hid the connection from ``drop`` and
+    ``truncate`` faults, which became 500s. It also takes a layer off every request.
     """
-    return uvicorn.Config(app, http=http_protocol(), lifespan="off", access_log=False, proxy_headers=False, **options)
+    return uvicorn.Config(
+        app,
+        http=http or http_protocol(),
+        ws="none",
+        lifespan="off",
+        access_log=False,
+        proxy_headers=False,
+        **options,
+    )

@@ -42,6 +42,7 @@ def _lines(headers: list[tuple[bytes, bytes]]) -> bytes:
     return b"".join([name + b": " + value + b"\r\n" for name, value in headers])
 
 
+_STATIC_LINES = _lines(STATIC_HEADERS)
 _ANY_LINES = _lines(_ANY)
 
 
@@ -61,7 +62,8 @@ class HeadersMiddleware:
             elif name == b"access-control-request-method":
                 preflight = True
         # Echo the caller's origin (a browser ignores credentials with "*"); any origin may call the emulator.
-        added = [*STATIC_HEADERS, (b"access-control-allow-origin", origin), (b"vary", b"Origin")] if origin else _ANY
+        echoed = [(b"access-control-allow-origin", origin), (b"vary", b"Origin")] if origin else None
+        added = [*STATIC_HEADERS, *echoed] if echoed else _ANY
 
         if preflight and scope["method"] == "OPTIONS":
             await send({"type": "http.response.start", "status": 204, "headers": list(added)})
@@ -74,18 +76,21 @@ class HeadersMiddleware:
         # wrapper is a coroutine call per message).
         inner: list[tuple[bytes, bytes]] = []
         scope[INNER_HEADERS] = inner
-        # Where the server takes ready-made lines, they skip its per-header checks. Not with an Origin header: its
-        # value, echoed, is the caller's, and the server's checks stay on it.
-        head = None if origin else (scope.get("extensions") or {}).get(HEAD_LINES)
+        # Where the server takes ready-made lines, ours skip its per-header checks. Not an echoed origin: that value
+        # is the caller's, and the server's checks stay on it.
+        head = (scope.get("extensions") or {}).get(HEAD_LINES)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                if head is not None:
+                if head is None:
+                    message["headers"] = [*message.get("headers", ()), *inner, *added]
+                elif echoed is None:
                     head["add"](_lines(inner) + _ANY_LINES)
                 else:
-                    message["headers"] = [*message.get("headers", ()), *inner, *added]
+                    head["add"](_lines(inner) + _STATIC_LINES)
+                    message["headers"] = [*message.get("headers", ()), *echoed]
             await send(message)
 
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -54,4 +55,6 @@ class _Endpoint:
 
 def api_route(path: str, handler: Handler, methods: list[str]) -> Route:
     """The route of an emulated API endpoint: ``handler`` answers ``methods`` on ``path``; others get a 405."""
-    return Route(path, _Endpoint(handler), methods=methods)
+    if not inspect.iscoroutinefunction(handler):
+        raise TypeError(f"{handler.__qualname__} must be an async function")  # no threadpool, as Starlette's had
+    return Route(path, _Endpoint(handler), methods=methods, name=handler.__name__)

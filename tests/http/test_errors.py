@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.testclient import TestClient
 
 from mock_server.app import Emulator
-from mock_server.routes.context import API_PREFIX
+from mock_server.routes.context import API_PREFIX, api_route
 from tests.conftest import Api
 
 ERROR_FIELDS = {"transactionId", "status", "name", "message", "info"}
@@ -119,3 +121,11 @@ def test_a_crash_becomes_a_500_in_the_apis_shape(emulator: Emulator, monkeypatch
 def test_transaction_ids_are_unique_per_request(api: Api) -> None:
     ids = {api.http.get(API_PREFIX + "/sipaccounts").json()["transactionId"] for _ in range(5)}
     assert len(ids) == 5
+
+
+def test_an_api_handler_must_be_async_as_there_is_no_threadpool_for_it() -> None:
+    def blocking(request: Request) -> Response:
+        return Response()
+
+    with pytest.raises(TypeError, match="blocking must be an async function"):
+        api_route("/x", blocking, ["GET"])  # type: ignore[arg-type]
