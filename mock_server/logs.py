@@ -12,32 +12,17 @@ import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, quote
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mock_server.domain.journal import redact_query
 from mock_server.routes.oauth import TOKEN_PATH
 
 ACCESS_LOGGER = "apidaze_mock.access"
 LEVELS = ("critical", "error", "warning", "info", "debug")
 FORMATS = ("text", "json")
 MASK = "***"
-# Query keys whose values are masked anywhere; on the token endpoint every value but grant_type is masked.
-_SECRET_WORDS = ("secret", "token", "password", "passwd", "key", "auth", "code", "credential")
-
-
-def redact_query(path: str, query_string: bytes) -> str:
-    """The query string as logged: keys kept, values that may be secret replaced by ``***``."""
-    if not query_string:
-        return ""
-    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-    shown = []
-    for key, value in pairs:
-        lowered = key.lower()
-        secret = lowered != "grant_type" if path == TOKEN_PATH else any(word in lowered for word in _SECRET_WORDS)
-        shown.append(f"{quote(key, safe='')}={MASK if secret else quote(value, safe='')}")
-    return "&".join(shown)
 
 
 class AccessLogMiddleware:
@@ -70,7 +55,7 @@ class AccessLogMiddleware:
 
     def _log(self, scope: Scope, status: int, duration_ms: float) -> None:
         path: str = scope["path"]
-        query = redact_query(path, scope.get("query_string", b""))
+        query = redact_query(scope.get("query_string", b""), path == TOKEN_PATH, MASK)
         client_id: str | None = scope.get("apidaze.client_id")
         remote = scope.get("client")
         fields: dict[str, Any] = {

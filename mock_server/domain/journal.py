@@ -5,7 +5,8 @@ forgets older ones, and it shows at most :data:`BODY_LIMIT` bytes of each body. 
 decoding, redaction and filtering happen only when someone reads the journal.
 
 Secrets never leave it: the ``Authorization`` header keeps its scheme but not its credentials, ``client_secret`` in
-a request body and ``access_token``/``refresh_token`` in a response body read ``[redacted]``.
+a request body, ``access_token``/``refresh_token`` in a response body and query values that may be secret (every
+one but ``grant_type`` on the token endpoint) read ``[redacted]``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.types import Scope
 
@@ -28,6 +29,8 @@ BODY_LIMIT = 8 * 1024
 REDACTED = "[redacted]"
 _SECRET_FIELDS = ("client_secret",)
 _SECRET_REPLY_FIELDS = ("access_token", "refresh_token")
+# Query keys whose values are masked anywhere; on the token endpoint every value but grant_type is masked.
+_SECRET_WORDS = ("secret", "token", "password", "passwd", "key", "auth", "code", "credential")
 
 
 def redact_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -74,6 +77,22 @@ def redact_response_body(raw: bytes) -> str:
     if isinstance(document, dict):
         document = {k: REDACTED if k in _SECRET_REPLY_FIELDS else v for k, v in document.items()}
     return _text(json.dumps(document).encode())
+
+
+def redact_query(query_string: bytes, token_request: bool, mask: str = REDACTED) -> str:
+    """A query string as shown: keys kept, values that may be secret replaced by ``mask``.
+
+    Shared with the access log (``mock_server.logs``), which masks with ``***``.
+    """
+    if not query_string:
+        return ""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    shown = []
+    for key, value in pairs:
+        lowered = key.lower()
+        secret = lowered != "grant_type" if token_request else any(word in lowered for word in _SECRET_WORDS)
+        shown.append(f"{quote(key, safe='')}={mask if secret else quote(value, safe='')}")
+    return "&".join(shown)
 
 
 def basic_client_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
@@ -209,7 +228,7 @@ def render(entry: JournalEntry) -> dict[str, Any]:
         "client_id": client_id,
         "method": entry.method,
         "path": entry.path,
-        "query": entry.query.decode("latin-1"),
+        "query": redact_query(entry.query, entry.token_request),
         "headers": redact_headers(entry.headers),
         "body": redact_request_body(entry.body),
         "status": entry.status,

@@ -35,6 +35,15 @@ def test_each_call_is_recorded_as_the_client_sent_it_with_secrets_redacted(http:
     assert value not in str(recorded)
 
 
+def test_secret_query_values_are_redacted_in_the_journal(http: httpx.Client) -> None:
+    http.post(f"{TOKEN}&client_id=local-client&client_secret=local-secret")
+    http.get(ACCOUNTS + "?api_key=k3y&name=alice")
+    listed, token_call = http.get("/__admin/requests").json()["requests"]
+    assert token_call["query"] == "grant_type=client_credentials&client_id=[redacted]&client_secret=[redacted]"
+    assert listed["query"] == "api_key=[redacted]&name=alice"
+    assert "local-secret" not in str(token_call)
+
+
 def test_refused_and_faulted_calls_are_recorded(http: httpx.Client) -> None:
     http.post("/__admin/faults", json={"path": "/oauth/**", "status": 503, "times": 1})
     http.get(ACCOUNTS)

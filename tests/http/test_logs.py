@@ -9,7 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from mock_server.app import create_app
-from mock_server.logs import ACCESS_LOGGER, AccessLogMiddleware, JsonFormatter, redact_query
+from mock_server.domain.journal import redact_query
+from mock_server.logs import ACCESS_LOGGER, MASK, AccessLogMiddleware, JsonFormatter
 from mock_server.routes.context import API_PREFIX
 from mock_server.routes.oauth import TOKEN_PATH
 
@@ -69,7 +70,7 @@ GRANT = "grant_type=client_credentials"
     ],
 )
 def test_redact_query(path: str, query: bytes, shown: str) -> None:
-    assert redact_query(path, query) == shown
+    assert redact_query(query, path == TOKEN_PATH, MASK) == shown
 
 
 def test_json_lines_carry_the_access_fields() -> None:
