@@ -216,16 +216,21 @@ class JournalEntry:
         return self._response_body if chunks is None else b"".join(chunks)
 
 
-def render(entry: JournalEntry) -> dict[str, Any]:
-    """A recorded call as the control plane shows it."""
+def caller_id(entry: JournalEntry) -> str | None:
+    """The client a call is filed under: auth's, or on the token endpoint the one its credentials name."""
     client_id = entry.client_id
     if client_id is None and entry.token_request:
         client_id = basic_client_id(entry.headers) or form_client_id(entry.body)
+    return client_id
+
+
+def render(entry: JournalEntry) -> dict[str, Any]:
+    """A recorded call as the control plane shows it."""
     duration = entry.duration
     return {
         "id": entry.id,
         "time": iso_utc(entry.time),
-        "client_id": client_id,
+        "client_id": caller_id(entry),
         "method": entry.method,
         "path": entry.path,
         "query": redact_query(entry.query, entry.token_request),
@@ -289,10 +294,9 @@ class Journal:
                 continue
             if pattern is not None and pattern.fullmatch(entry.path) is None:
                 continue
-            view = render(entry)
-            if client_id is not None and view["client_id"] != client_id:
+            if client_id is not None and caller_id(entry) != client_id:
                 continue
-            yield view
+            yield render(entry)
 
     def clear(self, client_id: str | None = None) -> None:
         """Forget every call (ids start again from 1), or those of one client."""
@@ -300,6 +304,6 @@ class Journal:
             self._entries.clear()
             self.next_id = 1
             return
-        kept = [entry for entry in self._entries if render(entry)["client_id"] != client_id]
+        kept = [entry for entry in self._entries if caller_id(entry) != client_id]
         self._entries.clear()
         self._entries.extend(kept)
