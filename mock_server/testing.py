@@ -258,9 +258,14 @@ class ApidazeMock:
     # State
 
     def reset(self, client_id: str | None = None) -> None:
-        """Everything back to the fixtures (as ``POST /__admin/reset``); this handle's client is registered anew."""
+        """Everything back to the fixtures (as ``POST /__admin/reset``), or one client's resources only.
+
+        A full reset drops run-time clients, so this handle's client is then registered anew; a reset of one client
+        keeps every client's registration and tokens, as the state's own reset does.
+        """
         self.state.reset(client_id)
-        self._ensure_client()
+        if client_id is None:
+            self._ensure_client()
 
     def prepare(
         self,
@@ -279,9 +284,8 @@ class ApidazeMock:
         clock at that instant. These are the options of the ``apidaze_mock`` pytest marker.
         """
         self._config = TestClientConfig(client_id, client_secret, domain, quota)
-        self.state.reset()
+        self.reset()
         self.clock.reset()
-        self._ensure_client()
         tenant = self.tenant()
         for account in sip_accounts:
             tenant.sip_accounts.create(account["username"], account)

@@ -26,6 +26,20 @@ def test_the_handle_has_its_own_client_with_an_empty_tenant(mock: ApidazeMock) -
         assert http.get(ACCOUNTS, headers={"Authorization": f"Bearer {mock.token()}"}).json() == []
 
 
+def test_resetting_another_client_leaves_the_handles_client_alone(mock: ApidazeMock) -> None:
+    token = mock.token()
+    mock.tenant().sip_accounts.create("alice", {})
+    other = mock.add_client()
+    mock.tenant(other.client_id).sip_accounts.create("bob", {})
+    mock.reset(other.client_id)
+    assert [account.username for account in mock.tenant().sip_accounts.list()] == ["alice"]
+    assert mock.tenant(other.client_id).sip_accounts.list() == []
+    assert mock.state.tokens.lookup(token) is not None
+    mock.reset(mock.credentials.client_id)
+    assert mock.tenant().sip_accounts.list() == []
+    assert mock.state.tokens.lookup(token) is not None  # a one-client reset keeps tokens
+
+
 def test_add_client_makes_up_credentials_and_refuses_a_taken_id(mock: ApidazeMock) -> None:
     made = mock.add_client(quota={"limit": 3})
     assert made.client_secret == f"{made.client_id}-secret"
