@@ -72,7 +72,9 @@ class EmulatorState:
         self.journal.clear(client_id)
         self.faults.reset(client_id)
         for seed in seeds:
-            self.clients.add(seed.client)
+            # A fixture client replaced at run time keeps its replacement through its own reset (a full reset has
+            # emptied added_clients).
+            self.clients.add(self.added_clients.get(seed.client.client_id, seed.client))
             tenant = self.backends[seed.client.client_id]
             for account in seed.sip_accounts:
                 tenant.sip_accounts.create(account["username"], account)

@@ -63,3 +63,13 @@ def test_a_deleted_fixture_client_comes_back_with_a_reset(http: httpx.Client) ->
     assert http.post(TOKEN, data={"client_id": "local-client", "client_secret": "local-secret"}).status_code == 401
     http.post("/__admin/reset")
     assert bearer(http, "local-client", "local-secret")
+
+
+def test_a_fixture_client_replaced_at_run_time_keeps_its_new_secret_through_its_own_reset(http: httpx.Client) -> None:
+    http.delete("/__admin/clients/local-client")
+    http.post("/__admin/clients", json={"client_id": "local-client", "client_secret": "new-secret"})
+    http.post("/__admin/reset", json={"client_id": "local-client"})
+    assert bearer(http, "local-client", "new-secret")
+    assert http.post(TOKEN, data={"client_id": "local-client", "client_secret": "local-secret"}).status_code == 401
+    http.post("/__admin/reset")
+    assert bearer(http, "local-client", "local-secret")
