@@ -1,7 +1,7 @@
 """What a user's httpx client sees over a real socket: each fault kind, a replayed chaos run, snapshots, the journal.
 
-One emulator serves the module on 127.0.0.1 per event loop (asyncio's own, and uvloop, whose transports are not
-``asyncio.Transport`` but can be cut all the same); each test starts from a reset.
+The directory's served emulators (``conftest.py``: one per event loop; uvloop's transports are not
+``asyncio.Transport`` but can be cut all the same) on 127.0.0.1; each test starts from a reset.
 """
 
 from __future__ import annotations
@@ -17,22 +17,9 @@ from mock_server.testing import ApidazeMock
 ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
 
 
-@pytest.fixture(scope="module", params=["asyncio", "uvloop"])
-def served(request: pytest.FixtureRequest) -> Iterator[ApidazeMock]:
-    if request.param == "uvloop":
-        pytest.importorskip("uvloop", reason="uvloop is not installed (it does not exist for Windows)")
-    with ApidazeMock(loop=request.param) as mock:
-        yield mock
-
-
-@pytest.fixture
-def mock(served: ApidazeMock) -> ApidazeMock:
-    return served.prepare()
-
-
 @pytest.fixture
 def http(mock: ApidazeMock) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=mock.base_url, timeout=5) as client:
+    with mock.client(in_process=False, timeout=5) as client:
         yield client
 
 

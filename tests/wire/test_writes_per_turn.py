@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
-import pytest
 from starlette.types import Receive, Scope, Send
 from uvicorn.server import ServerState
 
@@ -196,30 +195,31 @@ def where(base_url: str) -> tuple[str, int]:
     return address.hostname, address.port
 
 
-@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
-def test_a_real_client_reads_whole_answers_over_a_kept_alive_socket(loop: str) -> None:
-    if loop == "uvloop":
-        pytest.importorskip("uvloop", reason="uvloop is not installed (it does not exist for Windows)")
+def read_answer(reader: BinaryIO) -> tuple[bytes, list[tuple[str, str]], bytes]:
+    """One answer off a kept-alive connection: its status line, its headers as sent, its body."""
+    status = reader.readline()
+    headers: list[tuple[str, str]] = []
+    while (line := reader.readline()) != b"\r\n":
+        name, _, value = line.decode().partition(":")
+        headers.append((name, value.strip()))
+    length = next(value for name, value in headers if name.lower() == "content-length")
+    return status, headers, reader.read(int(length))
+
+
+def test_a_real_client_reads_whole_answers_over_a_kept_alive_socket(mock: ApidazeMock) -> None:
     with (
-        ApidazeMock(loop=loop) as mock,
         socket.create_connection(where(mock.base_url), timeout=5) as connection,
         connection.makefile("rb") as reader,
     ):
         for _ in range(3):
             connection.sendall(f"GET {ACCOUNTS} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-            status = reader.readline()
-            headers = {}
-            while (line := reader.readline()) != b"\r\n":
-                name, _, value = line.decode().partition(":")
-                headers[name.lower()] = value.strip()
-            body = reader.read(int(headers["content-length"]))
+            status, _, body = read_answer(reader)
             assert status.startswith(b"HTTP/1.1 401 ")
             assert json.loads(body)["name"] == "MissingToken"
 
 
-def test_the_contracts_headers_reach_the_wire_once_each_with_or_without_an_origin() -> None:
+def test_the_contracts_headers_reach_the_wire_once_each_with_or_without_an_origin(mock: ApidazeMock) -> None:
     with (
-        ApidazeMock() as mock,
         socket.create_connection(where(mock.base_url), timeout=5) as connection,
         connection.makefile("rb") as reader,
     ):
@@ -227,14 +227,11 @@ def test_the_contracts_headers_reach_the_wire_once_each_with_or_without_an_origi
         for origin in ("", "Origin: https://app.example\r\n"):
             request = f"GET {ACCOUNTS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n{origin}\r\n"
             connection.sendall(request.encode())
-            assert reader.readline().startswith(b"HTTP/1.1 200 ")
-            names: list[str] = []
-            values: dict[str, str] = {}
-            while (line := reader.readline()) != b"\r\n":
-                name, _, value = line.decode().partition(":")
-                names.append(name)
-                values[name.lower()] = value.strip()
-            assert json.loads(reader.read(int(values["content-length"]))) == []
+            status, headers, body = read_answer(reader)
+            assert status.startswith(b"HTTP/1.1 200 ")
+            assert json.loads(body) == []
+            names = [name for name, _ in headers]
+            values = {name.lower(): value for name, value in headers}
             # Spelled as KPN spells them (quota-reset-UTC), whichever way they reached the head.
             expected = {"api-version", "sunset", "strict-transport-security", "access-control-allow-origin"}
             expected |= {"quota-limit", "quota-used", "quota-reset-UTC", "content-type", "date"}
@@ -255,33 +252,25 @@ def read_to_the_end(base_url: str, request: bytes) -> bytes:
     return received
 
 
-@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
-def test_a_client_that_half_closes_after_its_request_gets_the_whole_answer(loop: str) -> None:
-    if loop == "uvloop":
-        pytest.importorskip("uvloop", reason="uvloop is not installed (it does not exist for Windows)")
-    with ApidazeMock(loop=loop) as mock:
-        bearer = f"Authorization: Bearer {mock.token()}\r\n"
-        for method, path in [("HEAD", ACCOUNTS), ("GET", ACCOUNTS), ("HEAD", "/docs"), ("GET", "/openapi.json")]:
-            answer = read_to_the_end(mock.base_url, f"{method} {path} HTTP/1.1\r\nHost: x\r\n{bearer}\r\n".encode())
-            head, _, body = answer.partition(b"\r\n\r\n")
-            assert head.startswith(b"HTTP/1.1 200 "), (method, path, answer[:80])
-            if method == "GET":
-                length = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
-                assert len(body) == int(length.partition(b":")[2])
+def test_a_client_that_half_closes_after_its_request_gets_the_whole_answer(mock: ApidazeMock) -> None:
+    bearer = f"Authorization: Bearer {mock.token()}\r\n"
+    for method, path in [("HEAD", ACCOUNTS), ("GET", ACCOUNTS), ("HEAD", "/docs"), ("GET", "/openapi.json")]:
+        answer = read_to_the_end(mock.base_url, f"{method} {path} HTTP/1.1\r\nHost: x\r\n{bearer}\r\n".encode())
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 "), (method, path, answer[:80])
+        if method == "GET":
+            length = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+            assert len(body) == int(length.partition(b":")[2])
 
 
-@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
-def test_a_truncated_answer_to_head_still_brings_its_headers(loop: str) -> None:
-    if loop == "uvloop":
-        pytest.importorskip("uvloop", reason="uvloop is not installed (it does not exist for Windows)")
-    with ApidazeMock(loop=loop) as mock:
-        token = mock.token()
-        mock.faults.add(path="/sipaccounts", action="truncate", times=1)
-        answer = read_to_the_end(
-            mock.base_url, f"HEAD {ACCOUNTS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
-        )
-        assert answer.startswith(b"HTTP/1.1 200 ")
-        assert answer.endswith(b"\r\n\r\n")
+def test_a_truncated_answer_to_head_still_brings_its_headers(mock: ApidazeMock) -> None:
+    token = mock.token()
+    mock.faults.add(path="/sipaccounts", action="truncate", times=1)
+    answer = read_to_the_end(
+        mock.base_url, f"HEAD {ACCOUNTS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+    )
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert answer.endswith(b"\r\n\r\n")
 
 
 def test_the_writes_of_one_turn_go_out_together_in_order_and_a_big_one_at_once() -> None:
