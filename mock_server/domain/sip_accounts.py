@@ -118,8 +118,7 @@ class SipAccountStore:
             current.registered,
             current.contact,
         )
-        self._accounts[account_id] = tuple(account)
-        self.version += 1
+        self._store(account)
         return account
 
     def delete(self, account_id: str) -> SipAccount:
@@ -131,8 +130,7 @@ class SipAccountStore:
 
     def set_registration(self, account_id: str, registered: bool, contact: str = "") -> SipAccount:
         account = self.get(account_id)._replace(registered=registered, contact=contact if registered else "")
-        self._accounts[account_id] = tuple(account)
-        self.version += 1
+        self._store(account)
         return account
 
     def restore(self, account: SipAccount) -> None:
@@ -144,6 +142,7 @@ class SipAccountStore:
             self.next_id = max(self.next_id, int(account.id) + 1)
 
     def _store(self, account: SipAccount) -> None:
+        """File a new or changed account; the version moves, so what was derived from the list is stale."""
         self._accounts[account.id] = tuple(account)
         self.version += 1
         self._by_username[account.username] = account.id
