@@ -158,3 +158,8 @@ def operations(name: str = API_SPEC) -> dict[str, Operation]:
                     entry.body[media_type] = _Schema(content["schema"], components, "body")
             compiled[entry.operation_id] = entry
     return compiled
+
+
+def check_admin_body(operation_id: str, document: Any) -> None:
+    """Check a control-plane body given in Python (the test handle, a state file) as its endpoint checks it."""
+    operations(ADMIN_SPEC)[operation_id].body["application/json"].check(document)

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from mock_server.errors import ApiError
-from mock_server.spec import ADMIN_SPEC, operations
+from mock_server.spec import check_admin_body
 from mock_server.state import EmulatorState
 
 
@@ -28,7 +28,7 @@ def load_state_file(state: EmulatorState, path: Path) -> bool:
         document = json.loads(text)
         if not isinstance(document, dict):
             raise StateFileError(f"{path}: a snapshot is a JSON object")
-        operations(ADMIN_SPEC)["adminImportState"].body["application/json"].check(document)
+        check_admin_body("adminImportState", document)
         state.import_state(document)
     except StateFileError:
         raise

@@ -34,11 +34,10 @@ from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
 from mock_server.domain.faults import FaultRule
 from mock_server.domain.journal import Journal
 from mock_server.domain.tenants import TenantStore
-from mock_server.http import JSON
 from mock_server.routes.context import API_PREFIX
 from mock_server.routes.oauth import TOKEN_PATH
 from mock_server.serving import InProcessTransport, ServerThread
-from mock_server.spec import ADMIN_SPEC, operations
+from mock_server.spec import check_admin_body
 
 IN_PROCESS_URL = "http://apidaze-mock.local"
 DEFAULT_CLIENT_ID = "apidaze-mock-tests"
@@ -59,7 +58,7 @@ class Credentials(NamedTuple):
 def _check(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Check Python-given fields against the control plane's own schema (tuples count as arrays)."""
     document = {key: list(value) if isinstance(value, tuple) else value for key, value in fields.items()}
-    operations(ADMIN_SPEC)[operation_id].body[JSON].check(document)
+    check_admin_body(operation_id, document)
     return document
 
 
