@@ -90,8 +90,9 @@ class Faults:
         """Random faults on ``rate`` of all calls, seeded; ``statuses`` and ``latency_ms`` narrow what they are."""
         fields = _check("adminSetChaos", {"seed": seed, "rate": rate, **options})
         self._plan.set_chaos(chaos_spec(fields))
-        assert self._plan.chaos is not None
-        return self._plan.chaos.view()
+        view = self._plan.chaos_view()
+        assert view is not None
+        return view
 
     def stop_chaos(self) -> None:
         self._plan.set_chaos(None)

@@ -32,7 +32,7 @@ def chaos_spec(fields: dict[str, Any]) -> ChaosSpec:
 def faults_view(plan: FaultPlan) -> dict[str, Any]:
     return {
         "rules": [rule.view() for rule in plan.rules()],
-        "chaos": plan.chaos.view() if plan.chaos is not None else None,
+        "chaos": plan.chaos_view(),
     }
 
 
@@ -55,7 +55,7 @@ def routes(plan: FaultPlan) -> list[Route]:
         elif request.method == "DELETE":
             plan.set_chaos(None)
             return Response(status_code=204)
-        return JSONResponse(plan.chaos.view() if plan.chaos is not None else None)
+        return JSONResponse(plan.chaos_view())
 
     async def one(request: Request) -> Response:
         rule_id = request.path_params["id"]

@@ -131,6 +131,10 @@ class FaultPlan:
         self.chaos = Chaos(spec) if spec is not None else None
         self._refresh()
 
+    def chaos_view(self) -> dict[str, Any] | None:
+        """The chaos setting as the control plane shows it; None when chaos is off."""
+        return self.chaos.view() if self.chaos is not None else None
+
     def reset(self, client_id: str | None = None) -> None:
         """Full reset: no user rules, ids from 1, the default chaos again from its seed. Per client: its rules."""
         self.clear(client_id)
