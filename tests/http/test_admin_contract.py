@@ -9,9 +9,8 @@ import httpx
 import jsonschema_rs
 import pytest
 
-from mock_server.app import create_app
+from mock_server.app import Emulator
 from mock_server.spec import ADMIN_SPEC, load_spec
-from mock_server.testing import InProcessTransport
 
 ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
 
@@ -32,12 +31,11 @@ def documented_schema(method: str, path: str, status: int) -> dict[str, Any] | N
 
 
 @pytest.fixture
-def http() -> httpx.Client:
-    app = create_app()
-    client = httpx.Client(base_url="http://emulator", transport=InProcessTransport(app))
-    token = app.state.tokens.issue("local-client").value
-    client.get(ACCOUNTS, headers={"Authorization": f"Bearer {token}"})  # one journal entry
-    return client
+def http(http: httpx.Client, default_app: Emulator) -> httpx.Client:
+    """The directory's client, with one call in the journal."""
+    token = default_app.state.tokens.issue("local-client").value
+    http.get(ACCOUNTS, headers={"Authorization": f"Bearer {token}"})
+    return http
 
 
 CALLS: list[tuple[str, str, dict[str, Any] | None]] = [
