@@ -1,4 +1,7 @@
-"""``apidaze-mock`` as a real server in a subprocess, on a free port of 127.0.0.1, and child runs against it."""
+"""``apidaze-mock`` as a real server in a subprocess, on a free port of 127.0.0.1, and child runs against it.
+
+The project's other tests (``tests/``) start their emulator processes with :func:`serve_emulator` too.
+"""
 
 from __future__ import annotations
 
@@ -23,33 +26,33 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _command(port: int, admin: bool, admin_token: str | None) -> list[str]:
+# The contract runs keep the server's log to warnings: schemathesis sends thousands of calls.
+QUIET = ("--log-level", "warning")
+
+
+def _command(port: int, options: tuple[str, ...]) -> list[str]:
     script = Path(sys.executable).with_name("apidaze-mock")
     launcher = [str(script)] if script.exists() else [sys.executable, "-m", "mock_server"]
-    command = [*launcher, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    if not admin:
-        command.append("--no-admin")
-    elif admin_token:
-        command += ["--admin-token", admin_token]
-    return command
+    return [*launcher, "--host", "127.0.0.1", "--port", str(port), *options]
 
 
 @contextmanager
-def serve_emulator(timeout: float = 20.0, *, admin: bool = True, admin_token: str | None = None) -> Iterator[str]:
-    """Start ``apidaze-mock`` on a free port; yields its base URL and stops it (by its pid) on exit.
+def serve_emulator(*options: str, log: Path | None = None, timeout: float = 20.0) -> Iterator[str]:
+    """``apidaze-mock --port PORT *options`` on a free port of 127.0.0.1; yields its base URL once it answers HTTP.
 
-    ``admin=False`` serves the emulator without ``/__admin``, to test what a run against the real API does;
-    ``admin_token`` guards its control plane with a bearer token.
+    Any answer means it is up: without the control plane (``--no-admin``) ``/__admin/health`` is a 404, behind
+    ``--admin-token`` a 401. Its output goes to ``log`` when given, else to a temporary file, shown if it does not
+    start; never to a pipe nobody reads, which fills and then blocks the server. On exit it is stopped and waited
+    for, so what it does on shutdown (``--state-file``) is done when the block ends.
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    # Output goes to a file, never an unread pipe: a server that logs fills a pipe's buffer and then blocks.
-    with tempfile.TemporaryFile(mode="w+") as log:
-        process = subprocess.Popen(  # noqa: S603 (our own console script, fixed arguments)
-            _command(port, admin, admin_token), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True
+    with log.open("w+") if log is not None else tempfile.TemporaryFile(mode="w+") as sink:
+        process = subprocess.Popen(  # noqa: S603 (our own console script, arguments from the tests)
+            _command(port, options), cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, text=True
         )
         try:
-            _wait_healthy(base_url, process, log, timeout)
+            _wait_healthy(base_url, process, sink, timeout)
             yield base_url
         finally:
             process.terminate()

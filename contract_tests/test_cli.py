@@ -11,7 +11,7 @@ from defusedxml import ElementTree
 
 from contract_tests import settings
 from contract_tests.schema import contract_operations
-from contract_tests.served import run_child, serve_emulator
+from contract_tests.served import QUIET, run_child, serve_emulator
 
 CONFIG = Path(__file__).with_name("schemathesis-cli.toml")
 REPORT = settings.ROOT / "reports" / "schemathesis-junit.xml"
@@ -37,7 +37,7 @@ def test_schemathesis_cli_against_served_emulator() -> None:
         "APIDAZE_CLIENT_SECRET": settings.CLIENT_SECRET,
         "NO_COLOR": "1",
     }
-    with serve_emulator() as base_url:
+    with serve_emulator(*QUIET) as base_url:
         output = run_child(
             [
                 *schemathesis_command(),

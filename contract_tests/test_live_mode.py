@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from contract_tests import auth, client, settings
-from contract_tests.served import run_child, serve_emulator
+from contract_tests.served import QUIET, run_child, serve_emulator
 
 pytestmark = pytest.mark.skipif(not settings.IN_PROCESS, reason="already live: this file starts its own server")
 
@@ -23,7 +23,7 @@ LIVE_MODULES = ["contract_tests/test_schemathesis.py", "contract_tests/test_mode
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
-    with serve_emulator() as base_url:
+    with serve_emulator(*QUIET) as base_url:
         yield base_url
 
 
@@ -75,7 +75,7 @@ def test_same_suite_passes_live(served: str) -> None:
 
 def test_live_without_control_plane_cleans_up_after_itself() -> None:
     """Like the real API: no /__admin to reset with. The run must pass and leave the client as it found it."""
-    with serve_emulator(admin=False) as base_url:
+    with serve_emulator(*QUIET, "--no-admin") as base_url:
         # The emulator writes milliseconds; the second-long default gap is for the real API.
         run_live_child(base_url, APIDAZE_UPDATE_GAP="0.002")
         headers = {"Authorization": f"Bearer {token_for(base_url, 'contract-tests', 'contract-tests-secret')}"}
@@ -86,7 +86,7 @@ def test_live_without_control_plane_cleans_up_after_itself() -> None:
 
 def test_control_plane_behind_an_admin_token(monkeypatch: pytest.MonkeyPatch) -> None:
     """In docker compose the emulator's control plane wants ``APIDAZE_ADMIN_TOKEN``; the suite sends it."""
-    with serve_emulator(admin_token="compose-admin-token") as base_url:
+    with serve_emulator(*QUIET, "--admin-token", "compose-admin-token") as base_url:
         monkeypatch.setattr(settings, "TOKEN_URL", f"{base_url}{settings.TOKEN_PATH}")
         monkeypatch.setattr(settings, "ADMIN_TOKEN", None)
         assert not client.live_target(base_url).control  # 401: treated like an API without a control plane

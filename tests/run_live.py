@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from tests.serving import emulator_process
+from contract_tests.served import serve_emulator
 
 
 def main(command: Sequence[str]) -> int:
@@ -21,7 +21,7 @@ def main(command: Sequence[str]) -> int:
         return 2
     if os.environ.get("APIDAZE_BASE_URL"):
         return subprocess.call(command)
-    with emulator_process("--log-level", "warning") as url:
+    with serve_emulator("--log-level", "warning") as url:
         return subprocess.call(command, env={**os.environ, "APIDAZE_BASE_URL": url})
 
 

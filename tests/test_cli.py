@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from contract_tests.served import free_port, serve_emulator
 from mock_server.cli import build_parser
-from tests.serving import emulator_process, free_port
 
 
 @pytest.fixture
 def running() -> Iterator[str]:
-    with emulator_process() as base:
+    with serve_emulator() as base:
         yield base
 
 

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
+from contract_tests.served import free_port
 from mock_server import healthcheck
 from mock_server.app import create_app
 from tests.live_server import serve
 from tests.markdown import fenced_blocks
-from tests.serving import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "docker" / "Dockerfile"

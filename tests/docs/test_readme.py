@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from contract_tests.served import serve_emulator
 from mock_server.cli import build_parser
 from tests.markdown import Block, fenced_blocks
-from tests.serving import emulator_process
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -28,7 +28,7 @@ RUNNABLE = {path: [block for block in fenced_blocks(path) if block.runnable] for
 @pytest.fixture
 def emulator_url(tmp_path: Path) -> Iterator[str]:
     """A fresh ``python -m mock_server`` on a free port, as a README reader starts it."""
-    with emulator_process("--no-access-log", log=tmp_path / "emulator.log") as url:
+    with serve_emulator("--no-access-log", log=tmp_path / "emulator.log") as url:
         yield url
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from contract_tests.served import free_port, serve_emulator
 from mock_server.cli import main
-from tests.serving import emulator_process, free_port
 
 ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
 
@@ -17,7 +17,7 @@ ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
 def test_the_state_file_is_saved_on_shutdown_and_loaded_at_start(tmp_path: Path) -> None:
     state_file = tmp_path / "state.json"
     credentials = {"grant_type": "client_credentials", "client_id": "local-client", "client_secret": "local-secret"}
-    with emulator_process("--state-file", str(state_file), "--admin-token", "adm") as base:
+    with serve_emulator("--state-file", str(state_file), "--admin-token", "adm") as base:
         assert httpx.get(f"{base}/__admin/health").status_code == 401
         admin = {"Authorization": "Bearer adm"}
         assert httpx.get(f"{base}/__admin/health", headers=admin).status_code == 200
@@ -30,7 +30,7 @@ def test_the_state_file_is_saved_on_shutdown_and_loaded_at_start(tmp_path: Path)
     local = next(client for client in saved["clients"] if client["client_id"] == "local-client")
     assert [account["username"] for account in local["sip_accounts"]] == ["reception", "kept"]
 
-    with emulator_process("--state-file", str(state_file)) as base:
+    with serve_emulator("--state-file", str(state_file)) as base:
         token = httpx.post(f"{base}/oauth/client_credential/accesstoken", data=credentials).json()["access_token"]
         accounts = httpx.get(f"{base}{ACCOUNTS}", headers={"Authorization": f"Bearer {token}"}).json()
         assert [account["sip"]["username"] for account in accounts] == ["reception", "kept"]
