@@ -22,8 +22,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mock_server.protocol import http_protocol, server_config
-
 API = "/communication/apidaze/cpaas"
 TOKEN_PATH = "/oauth/client_credential/accesstoken"  # noqa: S105 (a path, not a secret)
 THROTTLED_PATH = f"{API}/throttled"
@@ -90,16 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--bodies", type=Path, required=True, help="JSON file: {name: {status, body, headers}}")
     parser.add_argument("--with-headers", action="store_true", help="also send each answer's recorded headers")
-    parser.add_argument(
-        "--emulator-protocol",
-        action="store_true",
-        help="serve with the emulator's HTTP protocol (one write per loop turn) instead of uvicorn's own",
-    )
     args = parser.parse_args(argv)
     app = create_bare_app(load_answers(args.bodies, args.with_headers))
-    # apidaze-mock's server settings, on uvicorn's own protocol unless asked.
-    http = http_protocol() if args.emulator_protocol else "auto"
-    uvicorn.Server(server_config(app, http=http, host=args.host, port=args.port, log_level="warning")).run()
+    # Stock uvicorn, with the settings apidaze-mock also serves with.
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level="warning", access_log=False, proxy_headers=False, lifespan="off"
+    )
+    uvicorn.Server(config).run()
     return 0
 
 

@@ -633,11 +633,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="diagnostic: the bare app also sends the emulator's headers (KPN, CORS, quota), to see their cost",
     )
     parser.add_argument(
-        "--bare-emulator-protocol",
-        action="store_true",
-        help="diagnostic: the bare app runs on the emulator's HTTP protocol (one write per loop turn)",
-    )
-    parser.add_argument(
         "--emulator-arg",
         action="append",
         default=[],
@@ -667,8 +662,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     header.append(f"- emulator: `{shown_command}`")
     if args.bare_with_headers:
         header.append("- diagnostic: the bare app sends the emulator's recorded headers too (--bare-with-headers)")
-    if args.bare_emulator_protocol:
-        header.append("- diagnostic: the bare app runs on the emulator's HTTP protocol (--bare-emulator-protocol)")
     print("\n".join(header), flush=True)
 
     rows: list[Row] = []
@@ -690,7 +683,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "--bodies",
                 str(answers_file),
                 *(["--with-headers"] if args.bare_with_headers else []),
-                *(["--emulator-protocol"] if args.bare_emulator_protocol else []),
             ]
             with running("bare", bare_command, bare_port, f"{API}/sipaccounts", log_dir) as bare:
                 run_id = secrets.token_hex(2)

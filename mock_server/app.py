@@ -1,8 +1,10 @@
-"""``create_app``: the emulated API's request chain and route table, assembled in one place.
+"""``create_app``: the emulator as a plain ASGI app, composed from Starlette's own pieces in one place.
 
-A request flows one way: headers, journal, auth, quota, faults, route, domain store. The control plane under
-``/__admin`` sits beside that chain, not in it, so no auth, quota, faults or journal apply to it; so do the
-interactive docs (``/docs``, ``/openapi.yaml``, ``/openapi.json``).
+A request to the emulated API flows one way: headers, journal, auth, quota, faults, errors, route, domain store.
+The control plane under ``/__admin`` and the interactive docs (``/docs``, ``/openapi.yaml``, ``/openapi.json``) sit
+beside that chain, not in it, so no auth, quota, faults or journal apply to them. Any ASGI server can serve the
+result with every contract header; only cutting connections (the ``drop`` and ``truncate`` faults) needs
+:mod:`mock_server.serving`.
 """
 
 from __future__ import annotations
@@ -12,32 +14,31 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Router
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.routing import BaseRoute, Mount
+from starlette.types import Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
-from mock_server.docs_ui import create_docs_app, is_docs_path
+from mock_server.docs_ui import docs_routes
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.domain.journal import DEFAULT_CAPACITY
 from mock_server.errors import ApiError, OAuthError, oauth_error_body
 from mock_server.fixtures import Fixtures, load_fixtures
-from mock_server.http import JSONResponse, api_error_handler, http_exception_handler, internal_error_handler
+from mock_server.http import JSONResponse, api_error_handler, http_exception_handler
 from mock_server.middleware.auth import AuthMiddleware
+from mock_server.middleware.errors import ErrorsMiddleware
 from mock_server.middleware.faults import FaultsMiddleware
 from mock_server.middleware.headers import HeadersMiddleware
 from mock_server.middleware.journal import JournalMiddleware
 from mock_server.middleware.quota import QuotaMiddleware
+from mock_server.paths import ADMIN_PREFIX, API_PREFIX, TOKEN_PATH
 from mock_server.routes import external_scripts, oauth, sip_accounts
-from mock_server.routes.context import API_PREFIX, RouteContext
-from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.routes.context import RouteContext
 from mock_server.scripts.fetch import FetchPolicy
 from mock_server.state import EmulatorState
-
-ADMIN_PREFIX = "/__admin"
 
 
 async def _oauth_error(request: Request, exc: Exception) -> Response:
@@ -45,56 +46,55 @@ async def _oauth_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(oauth_error_body(exc), exc.status, headers=exc.headers)
 
 
-class Emulator:
-    """The ASGI application: the emulated API, and the control plane beside it.
+def create_api_app(state: EmulatorState) -> Starlette:
+    """The emulated API: its routes behind the request chain, its errors in KPN's shape."""
+    context = RouteContext(state.backends)
+    return Starlette(
+        routes=[
+            *oauth.routes(state.clients, state.tokens),
+            *sip_accounts.routes(context),
+            *external_scripts.routes(context, state.script_policy),
+        ],
+        middleware=[
+            Middleware(HeadersMiddleware),
+            Middleware(JournalMiddleware, journal=state.journal, clock=state.clock, token_path=TOKEN_PATH),
+            Middleware(AuthMiddleware, tokens=state.tokens, clients=state.clients, protected_prefix=API_PREFIX),
+            Middleware(QuotaMiddleware, book=state.quotas, clock=state.clock),
+            Middleware(FaultsMiddleware, plan=state.faults),
+            Middleware(ErrorsMiddleware, errors=state.server_errors, clock=state.clock),
+        ],
+        exception_handlers={
+            ApiError: api_error_handler,
+            OAuthError: _oauth_error,
+            HTTPException: http_exception_handler,
+        },
+    )
 
-    ``state`` is the live state (clock, clients, tokens, per-tenant stores, quota counters) that the control
-    plane and the pytest fixture drive.
+
+class Emulator:
+    """The ASGI application: the emulated API, with the control plane and the docs beside it.
+
+    ``state`` is the live state (clock, clients, tokens, per-tenant stores, quota counters, journal, faults) that the
+    control plane and the pytest fixture drive; ``api`` and ``control`` are the Starlette apps of each side.
     """
 
     def __init__(
         self, state: EmulatorState, *, admin: bool = True, admin_token: str | None = None, docs: bool = True
     ) -> None:
         self.state = state
-        self.control: Starlette | None = create_control_app(state, admin_token) if admin else None
-        self.docs: ASGIApp | None = create_docs_app() if docs else None
-
-        context = RouteContext(state.backends)
-        self.api_routes: list[BaseRoute] = [
-            *oauth.routes(state.clients, state.tokens),
-            *sip_accounts.routes(context),
-            *external_scripts.routes(context, state.script_policy),
-        ]
-        router = Router(routes=self.api_routes)
-        chain: ASGIApp = ExceptionMiddleware(
-            router,
-            handlers={
-                ApiError: api_error_handler,
-                OAuthError: _oauth_error,
-                HTTPException: http_exception_handler,
-                # Inside quota, so a 500 still carries the quota headers its call was counted in.
-                Exception: internal_error_handler,
-            },
-        )
-        chain = FaultsMiddleware(chain, state.faults)
-        chain = QuotaMiddleware(chain, state.quotas, state.clock)
-        chain = AuthMiddleware(chain, state.tokens, state.clients, API_PREFIX)
-        chain = JournalMiddleware(chain, state.journal, state.clock, TOKEN_PATH)
-        self.api: ASGIApp = HeadersMiddleware(chain)
+        self.api = create_api_app(state)
+        self.control = create_control_app(state, admin_token) if admin else None
+        routes: list[BaseRoute] = []
+        if self.control is not None:
+            routes.append(Mount(ADMIN_PREFIX, app=self.control))
+        if docs:
+            routes.extend(docs_routes())
+        # Last, for every path not matched above: the API answers its own 404 in KPN's shape.
+        routes.append(Mount("", app=self.api))
+        self.app = Starlette(routes=routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Starlette's router raises HTTPException (rendered in the API's shape) only when it sees an app in scope.
-        scope["app"] = self
-        path: str = scope.get("path", "")
-        # The emulated API's own paths first: they are nearly every call.
-        if path.startswith(API_PREFIX) or scope["type"] != "http":
-            await self.api(scope, receive, send)
-        elif self.control is not None and path.startswith(ADMIN_PREFIX):
-            await self.control(scope, receive, send)
-        elif self.docs is not None and is_docs_path(path):
-            await self.docs(scope, receive, send)
-        else:
-            await self.api(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
 def create_app(

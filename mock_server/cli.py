@@ -21,10 +21,9 @@ from mock_server.app import create_app
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.logs import FORMATS, LEVELS, AccessLogMiddleware, logging_config
-from mock_server.protocol import server_config
-from mock_server.routes.context import API_PREFIX
-from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.paths import API_PREFIX, TOKEN_PATH
 from mock_server.scripts.commands import COMMANDS
+from mock_server.serving import server_config
 from mock_server.statefile import StateFileError, load_state_file, save_state_file
 
 ADMIN_TOKEN_ENV = "APIDAZE_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)

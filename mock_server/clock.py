@@ -6,10 +6,8 @@ It follows real time shifted by an offset, or stands still at a frozen instant.
 
 from __future__ import annotations
 
-import math
 import time
 from datetime import UTC, datetime
-from functools import lru_cache
 
 # Beyond these the calendar arithmetic of quota windows and timestamps overflows.
 EARLIEST, LATEST = 0.0, datetime(3001, 1, 1, tzinfo=UTC).timestamp()
@@ -72,32 +70,7 @@ class Clock:
         self._frozen = None
 
 
-# Every answer formats timestamps (two per SIP account, one quota reset per call), mostly the same few values:
-# stored accounts keep theirs and a quota window lasts a minute or more. Memoised, a repeat costs a dict lookup.
-@lru_cache(maxsize=4096)
 def iso_utc(epoch_seconds: float, *, millis: bool = True) -> str:
-    """``2019-09-11T15:50:10.000Z``: the upstream platform's timestamp shape, milliseconds and ``Z``.
-
-    New instants (a create's or an update's time) miss the memo. Their whole second is formatted once per second and
-    the milliseconds added, rounded as ``datetime.fromtimestamp`` rounds: half-even to the microsecond, carrying
-    into the second (py-spy: a fresh ``fromtimestamp`` and format took 3 us of every create).
-    """
-    fraction, whole = math.modf(epoch_seconds)
-    micros = round(fraction * 1e6)
-    second = int(whole)
-    if micros >= 1_000_000:
-        second, micros = second + 1, micros - 1_000_000
-    elif micros < 0:
-        second, micros = second - 1, micros + 1_000_000
-    text = _second_text(second)
-    return f"{text}.{micros // 1000:03d}Z" if millis else text + "Z"
-
-
-@lru_cache(maxsize=256)
-def _second_text(second: int) -> str:
-    moment = datetime.fromtimestamp(second, UTC)
-    # An f-string, not strftime: a third of the cost, and the same text.
-    return (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
-        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
-    )
+    """``2019-09-11T15:50:10.000Z``: the upstream platform's timestamp shape, milliseconds and ``Z``."""
+    moment = datetime.fromtimestamp(epoch_seconds, UTC)
+    return moment.isoformat(timespec="milliseconds" if millis else "seconds").replace("+00:00", "Z")

@@ -17,17 +17,15 @@ from typing import Any
 
 import orjson
 import yaml
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from mock_server.spec import load_spec
 
 DOCS_PREFIX = "/docs"
-SPEC_PATHS = frozenset({"/openapi.yaml", "/openapi.json"})
 
 # A Host header is echoed into the served contract: accept only a plain host[:port], never markup or a path.
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
@@ -64,11 +62,6 @@ _INITIALIZER = """window.onload = function () {
 """
 
 
-def is_docs_path(path: str) -> bool:
-    """Whether ``path`` belongs to the documentation rather than the emulated API."""
-    return path in SPEC_PATHS or path == DOCS_PREFIX or path.startswith(DOCS_PREFIX + "/")
-
-
 def _base_url(request: Request) -> str:
     host = request.headers.get("host", "")
     if not _HOST.match(host):
@@ -102,7 +95,7 @@ def _rendered(base_url: str, kind: str) -> bytes:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode()
 
 
-def create_docs_app() -> Starlette:
+def docs_routes() -> list[BaseRoute]:
     """``/docs`` (Swagger UI with its assets), ``/openapi.yaml`` and ``/openapi.json``."""
 
     async def index(request: Request) -> Response:
@@ -117,14 +110,12 @@ def create_docs_app() -> Starlette:
     async def spec_json(request: Request) -> Response:
         return Response(_rendered(_base_url(request), "json"), media_type="application/json")
 
-    return Starlette(
-        routes=[
-            Route(DOCS_PREFIX, index, methods=["GET"]),
-            Route(DOCS_PREFIX + "/", index, methods=["GET"]),
-            Route(DOCS_PREFIX + "/index.html", index, methods=["GET"]),
-            Route(DOCS_PREFIX + "/swagger-initializer.js", initializer, methods=["GET"]),
-            Route("/openapi.yaml", spec_yaml, methods=["GET"]),
-            Route("/openapi.json", spec_json, methods=["GET"]),
-            Mount(DOCS_PREFIX, StaticFiles(directory=Path(str(swagger_ui_path)))),
-        ]
-    )
+    return [
+        Route(DOCS_PREFIX, index, methods=["GET"]),
+        Route(DOCS_PREFIX + "/", index, methods=["GET"]),
+        Route(DOCS_PREFIX + "/index.html", index, methods=["GET"]),
+        Route(DOCS_PREFIX + "/swagger-initializer.js", initializer, methods=["GET"]),
+        Route("/openapi.yaml", spec_yaml, methods=["GET"]),
+        Route("/openapi.json", spec_json, methods=["GET"]),
+        Mount(DOCS_PREFIX, StaticFiles(directory=Path(str(swagger_ui_path)))),
+    ]

@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 class ApiError(Exception):
     """Base of every error the emulated API answers with ``ErrorResponse``."""
 
-    status: ClassVar[int] = 500
-    name: ClassVar[str] = "InternalServerError"
+    status: int = 500
+    name: str = "InternalServerError"
     message: ClassVar[str] = "The emulator failed to handle this request."
 
     def __init__(self, message: str | None = None, info: str = "", headers: Mapping[str, str] | None = None):
@@ -103,6 +103,23 @@ class QuotaExceeded(ApiError):
 
 class SpikeArrest(ApiError):
     status, name, message = 429, "SpikeArrestViolation", "Too many calls in this second."
+
+
+class FaultUnavailable(ApiError):
+    status, name = 503, "FaultUnavailable"
+    message = (
+        "This server cannot cut connections, so the 'drop' and 'truncate' faults cannot run here: serve the "
+        "emulator with apidaze-mock, mock_server.testing or its in-process transport."
+    )
+
+
+class HttpError(ApiError):
+    """An HTTP error Starlette raised itself (other than 404 and 405), with the status and text it chose."""
+
+    def __init__(self, status: int, name: str, message: str, info: str = "", headers: Mapping[str, str] | None = None):
+        super().__init__(message, info, headers)
+        self.status = status
+        self.name = name
 
 
 class AdminTokenRequired(ApiError):

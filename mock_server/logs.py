@@ -17,7 +17,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.domain.journal import redact_query
-from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.paths import TOKEN_PATH
 
 ACCESS_LOGGER = "apidaze_mock.access"
 LEVELS = ("critical", "error", "warning", "info", "debug")

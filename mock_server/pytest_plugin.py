@@ -13,13 +13,17 @@ a fresh client whose credentials it hands out, so a test needs no set-up code:
         assert apidaze_mock.journal.count(path="/sipaccounts", status=201) == 1
 
 Configure a test with ``@pytest.mark.apidaze_mock(...)``: ``client_id``, ``client_secret``, ``domain``, ``quota``
-(a dict), ``sip_accounts`` (dicts of create fields), ``chaos`` (``"SEED:RATE"``), ``frozen_at`` (an instant).
+(a dict), ``sip_accounts`` (dicts of create fields), ``chaos`` (``"SEED:RATE"``), ``frozen_at`` (an instant),
+``expect_server_errors`` (see below).
+
+An unexpected exception inside the emulator answers the client a 500, which a client that retries would hide: such
+a test fails at teardown with the emulator's traceback, unless it is marked ``expect_server_errors=True``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -34,7 +38,8 @@ MARKER = "apidaze_mock"
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(client_id=, client_secret=, domain=, quota=, sip_accounts=, chaos=, frozen_at=): "
+        f"{MARKER}(client_id=, client_secret=, domain=, quota=, sip_accounts=, chaos=, frozen_at=, "
+        "expect_server_errors=): "
         "how the apidaze_mock fixture prepares this test's client and emulator",
     )
 
@@ -60,13 +65,17 @@ def apidaze_mock_session(apidaze_mock_app: Emulator) -> Iterator[ApidazeMock]:
 
 
 @pytest.fixture
-def apidaze_mock(request: pytest.FixtureRequest, apidaze_mock_session: ApidazeMock) -> ApidazeMock:
+def apidaze_mock(request: pytest.FixtureRequest, apidaze_mock_session: ApidazeMock) -> Iterator[ApidazeMock]:
     """A clean emulator and a fresh client for this test (see the module docstring for the marker's options)."""
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None and marker.args:
         raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword options only, got {marker.args!r}")
-    options = dict(marker.kwargs) if marker is not None else {}
+    options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    expect_server_errors = bool(options.pop("expect_server_errors", False))
     try:
-        return apidaze_mock_session.prepare(**options)
+        handle = apidaze_mock_session.prepare(**options)
     except TypeError as error:
         raise pytest.UsageError(f"@pytest.mark.{MARKER}: {error}") from None
+    yield handle
+    if not expect_server_errors:
+        handle.check_server_errors()

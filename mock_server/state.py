@@ -15,12 +15,13 @@ from mock_server.domain.clients import Client, ClientRegistry
 from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
 from mock_server.domain.journal import DEFAULT_CAPACITY, Journal
 from mock_server.domain.quota import QuotaBook
+from mock_server.domain.server_errors import ServerErrors
 from mock_server.domain.snapshot import export_state, load_state
 from mock_server.domain.tenants import Backends
 from mock_server.domain.tokens import TokenStore
 from mock_server.errors import ClientAlreadyExists, ClientNotFound
 from mock_server.fixtures import Fixtures
-from mock_server.routes.context import API_PREFIX
+from mock_server.paths import API_PREFIX
 from mock_server.scripts.fetch import FetchPolicy
 
 
@@ -46,6 +47,8 @@ class EmulatorState:
         self.quotas = QuotaBook()
         self.journal = Journal(journal_size, API_PREFIX)
         self.faults = FaultPlan(API_PREFIX, chaos)
+        # Unexpected exceptions, for the test that caused them (the pytest fixture reads them at teardown).
+        self.server_errors = ServerErrors()
         # Clients registered at run time (or imported), kept apart from the fixtures' ones.
         self.added_clients: dict[str, Client] = {}
         self.reset()

@@ -10,19 +10,20 @@
         my_client.create_sip_account("alice")        # your client meets a 503 first, then succeeds
         assert mock.journal.count(path="/sipaccounts", status=201) == 1
 
-The handle works on the emulator's objects directly (the server thread shares them), so it needs no HTTP of its
-own; every rule it accepts is checked against ``openapi/admin.yaml`` like the control endpoints check theirs.
+The handle works on the emulator's objects directly, so it needs no HTTP of its own; while the emulator is served,
+every change and every read is handed to the server's event loop, so a test never changes state under a request.
+Every rule it accepts is checked against ``openapi/admin.yaml`` like the control endpoints check theirs.
 ``mock.transport()`` serves the same app with no socket at all, as a sync and async httpx transport.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 import httpx
 
@@ -33,11 +34,20 @@ from mock_server.control.faults import chaos_spec
 from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
 from mock_server.domain.faults import FaultRule
 from mock_server.domain.journal import Journal
+from mock_server.domain.server_errors import ServerError
 from mock_server.domain.tenants import TenantStore
-from mock_server.routes.context import API_PREFIX
-from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.paths import API_PREFIX, TOKEN_PATH
 from mock_server.serving import InProcessTransport, ServerThread
 from mock_server.spec import check_admin_body
+
+T = TypeVar("T")
+
+
+class Call(Protocol):
+    """Runs a function where the emulator's state lives (:meth:`ApidazeMock.call`)."""
+
+    def __call__(self, function: Callable[[], T]) -> T: ...
+
 
 IN_PROCESS_URL = "http://apidaze-mock.local"
 DEFAULT_CLIENT_ID = "apidaze-mock-tests"
@@ -65,48 +75,55 @@ def _check(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
 class Faults:
     """Fault rules and chaos; the same rules as ``POST /__admin/faults`` (see its schema for every field)."""
 
-    def __init__(self, plan: FaultPlan) -> None:
+    def __init__(self, plan: FaultPlan, call: Call) -> None:
         self._plan = plan
+        self._call = call
 
     def add(self, **rule: Any) -> dict[str, Any]:
         """Add a rule, e.g. ``add(path="/sipaccounts", status=503, times=1)``; returns it with its id and seed."""
-        return self._plan.add(_check("adminAddFault", rule)).view()
+        fields = _check("adminAddFault", rule)
+        return self._call(lambda: self._plan.add(fields).view())
 
     def all(self) -> list[dict[str, Any]]:
         """Every rule with its counters (spent ones show ``remaining`` 0)."""
-        return [rule.view() for rule in self._plan.rules()]
+        return self._call(lambda: [rule.view() for rule in self._plan.rules()])
 
     def get(self, rule_id: str) -> dict[str, Any]:
-        return self._plan.get(rule_id).view()
+        return self._call(lambda: self._plan.get(rule_id).view())
 
     def remove(self, rule_id: str) -> None:
-        self._plan.remove(rule_id)
+        self._call(lambda: self._plan.remove(rule_id))
 
     def clear(self) -> None:
         """Remove every rule (chaos stays)."""
-        self._plan.clear()
+        self._call(self._plan.clear)
 
     def chaos(self, seed: int, rate: float, **options: Any) -> dict[str, Any]:
         """Random faults on ``rate`` of all calls, seeded; ``statuses`` and ``latency_ms`` narrow what they are."""
-        fields = _check("adminSetChaos", {"seed": seed, "rate": rate, **options})
-        self._plan.set_chaos(chaos_spec(fields))
-        view = self._plan.chaos_view()
-        assert view is not None
-        return view
+        spec = chaos_spec(_check("adminSetChaos", {"seed": seed, "rate": rate, **options}))
+
+        def start() -> dict[str, Any]:
+            self._plan.set_chaos(spec)
+            view = self._plan.chaos_view()
+            assert view is not None
+            return view
+
+        return self._call(start)
 
     def stop_chaos(self) -> None:
-        self._plan.set_chaos(None)
+        self._call(lambda: self._plan.set_chaos(None))
 
     def rules(self) -> list[FaultRule]:
         """The domain objects, for counters."""
-        return self._plan.rules()
+        return self._call(self._plan.rules)
 
 
 class JournalView:
     """The request journal, newest first. Filters: ``client_id``, ``method``, ``path`` (a pattern), ``status``."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, call: Call) -> None:
         self._journal = journal
+        self._call = call
 
     def __call__(self, **filters: Any) -> list[dict[str, Any]]:
         return self.entries(**filters)
@@ -120,7 +137,9 @@ class JournalView:
         status: int | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        return self._journal.entries(client_id=client_id, method=method, path=path, status=status, limit=limit)
+        return self._call(
+            lambda: self._journal.entries(client_id=client_id, method=method, path=path, status=status, limit=limit)
+        )
 
     def count(self, **filters: Any) -> int:
         return len(self.entries(**filters))
@@ -130,7 +149,7 @@ class JournalView:
         return found[0] if found else None
 
     def clear(self) -> None:
-        self._journal.clear()
+        self._call(self._journal.clear)
 
     @property
     def capacity(self) -> int:
@@ -140,24 +159,26 @@ class JournalView:
 class ClockControl:
     """The emulator's clock: move it instead of sleeping."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, call: Call) -> None:
         self._clock = clock
+        self._call = call
 
     def now(self) -> datetime:
-        return self._clock.now_datetime()
+        return self._call(self._clock.now_datetime)
 
     def advance(self, seconds: float) -> None:
-        self._clock.advance(seconds)
+        self._call(lambda: self._clock.advance(seconds))
 
     def set(self, instant: datetime | float, *, freeze: bool = False) -> None:
-        self._clock.set(instant.timestamp() if isinstance(instant, datetime) else instant, freeze=freeze)
+        epoch = instant.timestamp() if isinstance(instant, datetime) else instant
+        self._call(lambda: self._clock.set(epoch, freeze=freeze))
 
     def freeze(self) -> None:
-        self._clock.set(self._clock.now(), freeze=True)
+        self._call(lambda: self._clock.set(self._clock.now(), freeze=True))
 
     def reset(self) -> None:
         """Back to real time."""
-        self._clock.reset()
+        self._call(self._clock.reset)
 
 
 @dataclass(frozen=True)
@@ -172,13 +193,33 @@ class TestClientConfig:
     quota: Mapping[str, Any] | None = None
 
 
+class _OnServerLoop:
+    """A domain store whose reads and changes run where the emulator's state lives (see :meth:`ApidazeMock.call`)."""
+
+    def __init__(self, target: object, call: Call) -> None:
+        self._target = target
+        self._call = call
+
+    def __getattr__(self, name: str) -> Any:
+        value = self._call(lambda: getattr(self._target, name))
+        if callable(value):
+            return lambda *args, **kwargs: self._call(lambda: value(*args, **kwargs))
+        if type(value).__module__.startswith("mock_server.domain."):
+            return _OnServerLoop(value, self._call)
+        return value
+
+
+class ServerErrorsFound(AssertionError):
+    """The emulator met unexpected exceptions during a test that did not say it expects them."""
+
+
 class ApidazeMock:
     """A handle on one emulator: URLs, working credentials, faults, journal, clock, tenants.
 
     As a context manager it serves the emulator on a free port of ``host`` in a background thread and stops it on
     exit; ``base_url`` also starts serving on first use. The handle registers its own client (``credentials``),
     whose tenant starts empty; :meth:`reset` brings the emulator back to its fixtures and that client back to new.
-    ``loop`` is uvicorn's event loop setting: ``"auto"`` (uvloop where installed), ``"asyncio"`` or ``"uvloop"``.
+    ``loop`` is the served event loop: ``"auto"`` (uvloop where installed), ``"asyncio"`` or ``"uvloop"``.
     """
 
     def __init__(
@@ -194,12 +235,19 @@ class ApidazeMock:
     ) -> None:
         self.app = app or create_app()
         self.state = self.app.state
-        self.faults = Faults(self.state.faults)
-        self.journal = JournalView(self.state.journal)
-        self.clock = ClockControl(self.state.clock)
         self._server = ServerThread(self.app, host, loop=loop)
+        self.faults = Faults(self.state.faults, self.call)
+        self.journal = JournalView(self.state.journal, self.call)
+        self.clock = ClockControl(self.state.clock, self.call)
         self._config = TestClientConfig(client_id, client_secret, domain, quota)
-        self._ensure_client()
+        self.call(self._ensure_client)
+
+    def call(self, function: Callable[[], T]) -> T:
+        """Run ``function`` where the emulator's state lives: on the server's event loop while it serves.
+
+        The handle's own methods already do; use this to read or change :attr:`state` directly.
+        """
+        return self._server.call(function)
 
     # Serving
 
@@ -243,7 +291,7 @@ class ApidazeMock:
 
     def transport(self) -> InProcessTransport:
         """An httpx transport (sync and async) into the same app, with no socket."""
-        return InProcessTransport(self.app)
+        return InProcessTransport(self.app, self._server)
 
     def client(self, *, in_process: bool = True, **options: Any) -> httpx.Client:
         """An httpx client with ``base_url`` set, in process (default) or over the served socket."""
@@ -253,7 +301,26 @@ class ApidazeMock:
 
     def token(self, client_id: str | None = None) -> str:
         """A live access token of this handle's client (or ``client_id``), issued without an HTTP call."""
-        return self.state.tokens.issue(client_id or self._config.client_id).value
+        return self.call(lambda: self.state.tokens.issue(client_id or self._config.client_id).value)
+
+    # Unexpected exceptions inside the emulator
+
+    @property
+    def server_errors(self) -> list[ServerError]:
+        """Unexpected exceptions the emulator met (each answered its client a 500), oldest first."""
+        return self.call(self.state.server_errors.all)
+
+    def check_server_errors(self) -> None:
+        """Raise :class:`ServerErrorsFound`, with every traceback, if the emulator met an unexpected exception.
+
+        The ``apidaze_mock`` fixture calls this after each test unless the test is marked
+        ``@pytest.mark.apidaze_mock(expect_server_errors=True)``, so an emulator bug is not hidden by a client
+        that retries 500s.
+        """
+        errors = self.server_errors
+        if errors:
+            details = "\n".join(str(error) for error in errors)
+            raise ServerErrorsFound(f"apidaze-mock met {len(errors)} unexpected exception(s):\n{details}")
 
     # State
 
@@ -263,9 +330,13 @@ class ApidazeMock:
         A full reset drops run-time clients, so this handle's client is then registered anew; a reset of one client
         keeps every client's registration and tokens, as the state's own reset does.
         """
-        self.state.reset(client_id)
-        if client_id is None:
-            self._ensure_client()
+
+        def reset() -> None:
+            self.state.reset(client_id)
+            if client_id is None:
+                self._ensure_client()
+
+        self.call(reset)
 
     def prepare(
         self,
@@ -278,21 +349,30 @@ class ApidazeMock:
         chaos: str | None = None,
         frozen_at: datetime | float | None = None,
     ) -> ApidazeMock:
-        """A clean start for one test: full reset, real time, a fresh client with these settings.
+        """A clean start for one test: full reset, real time, a fresh client with these settings, no server errors.
 
         ``sip_accounts`` are created in the client's tenant; ``chaos`` is ``"SEED:RATE"``; ``frozen_at`` stops the
         clock at that instant. These are the options of the ``apidaze_mock`` pytest marker.
         """
-        self._config = TestClientConfig(client_id, client_secret, domain, quota)
-        self.reset()
-        self.clock.reset()
-        tenant = self.tenant()
-        for account in sip_accounts:
-            tenant.sip_accounts.create(account["username"], account)
-        if chaos is not None:
-            self.state.faults.set_chaos(ChaosSpec.parse(chaos))
-        if frozen_at is not None:
-            self.clock.set(frozen_at, freeze=True)
+        config = TestClientConfig(client_id, client_secret, domain, quota)
+        spec = ChaosSpec.parse(chaos) if chaos is not None else None
+        frozen = frozen_at.timestamp() if isinstance(frozen_at, datetime) else frozen_at
+
+        def prepare() -> None:
+            self._config = config
+            self.state.reset()
+            self._ensure_client()
+            self.state.clock.reset()
+            self.state.server_errors.clear()
+            tenant = self.state.backends[config.client_id]
+            for account in sip_accounts:
+                tenant.sip_accounts.create(account["username"], account)
+            if spec is not None:
+                self.state.faults.set_chaos(spec)
+            if frozen is not None:
+                self.state.clock.set(frozen, freeze=True)
+
+        self.call(prepare)
         return self
 
     def add_client(
@@ -306,15 +386,19 @@ class ApidazeMock:
         """Register another client (its own empty tenant); without an id, a fresh one is made up."""
         client_id = client_id or f"client-{next(_numbers)}"
         client_secret = client_secret or f"{client_id}-secret"
-        self._register(client_id, client_secret, domain, quota)
+        self.call(lambda: self._register(client_id, client_secret, domain, quota))
         return Credentials(client_id, client_secret)
 
     def remove_client(self, client_id: str) -> None:
-        self.state.remove_client(client_id)
+        self.call(lambda: self.state.remove_client(client_id))
 
     def tenant(self, client_id: str | None = None) -> TenantStore:
-        """The domain store of this handle's client (or ``client_id``): look at or arrange resources directly."""
-        return self.state.backends[client_id or self._config.client_id]
+        """The domain store of this handle's client (or ``client_id``): look at or arrange resources directly.
+
+        Its methods run on the server's loop while the emulator is served, as the handle's own do.
+        """
+        store = self.call(lambda: self.state.backends[client_id or self._config.client_id])
+        return cast(TenantStore, _OnServerLoop(store, self.call))
 
     def set_registration(
         self, account_id: str, registered: bool = True, contact: str = "", *, client_id: str | None = None
@@ -323,11 +407,12 @@ class ApidazeMock:
         self.tenant(client_id).sip_accounts.set_registration(account_id, registered, contact)
 
     def export_state(self) -> dict[str, Any]:
-        return self.state.export_state()
+        return self.call(self.state.export_state)
 
     def import_state(self, snapshot: Mapping[str, Any]) -> None:
         """As ``PUT /__admin/state``: checked whole, nothing changes when it is bad."""
-        self.state.import_state(_check("adminImportState", snapshot))
+        document = _check("adminImportState", snapshot)
+        self.call(lambda: self.state.import_state(document))
 
     # Shortcuts named after the control endpoints
 
@@ -367,5 +452,6 @@ __all__ = [
     "Faults",
     "InProcessTransport",
     "JournalView",
+    "ServerErrorsFound",
     "ServerThread",
 ]

@@ -11,8 +11,7 @@ from starlette.testclient import TestClient
 from mock_server.app import Emulator, create_app
 from mock_server.clock import Clock
 from mock_server.fixtures import Fixtures, parse_fixtures
-from mock_server.routes.context import API_PREFIX
-from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.paths import API_PREFIX, TOKEN_PATH
 
 # pytester must be enabled in an initial conftest: pytest refuses ``pytest_plugins`` in a nested one
 # (tests/plugin/conftest.py), which it loads only during collection.

@@ -92,9 +92,9 @@ def test_every_api_response_declares_kpns_headers() -> None:
 def test_routes_and_spec_agree(name: str, prefix: str) -> None:
     emulator = create_app()
     assert emulator.control is not None
-    router_routes = emulator.control.routes if prefix else emulator.api_routes
+    router_routes = emulator.control.routes if prefix else emulator.api.routes
     served = {
-        (route.path, method.lower())
+        (prefix + route.path, method.lower())
         for route in router_routes
         if isinstance(route, Route)
         for method in route.methods or ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -15,15 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mock_server import __version__
 from mock_server.control import calls, clients, clock, faults, registrations, requests, snapshots
 from mock_server.errors import AdminTokenRequired, ApiError
-from mock_server.http import (
-    JSONResponse,
-    api_error_handler,
-    body_fields,
-    error_response,
-    http_exception_handler,
-    internal_error_handler,
-    request_header,
-)
+from mock_server.http import JSONResponse, api_error_handler, body_fields, error_response, http_exception_handler
+from mock_server.middleware.errors import ErrorsMiddleware
 from mock_server.spec import ADMIN_SPEC, operations
 from mock_server.state import EmulatorState
 
@@ -37,7 +31,7 @@ class AdminTokenMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            sent = request_header(scope, b"authorization") or b""
+            sent = Headers(scope=scope).get("authorization", "").encode("latin-1")
             # Constant time, so timing tells nothing about how much of a guessed token was right.
             if not hmac.compare_digest(sent, self.expected):
                 error = AdminTokenRequired(headers={"WWW-Authenticate": 'Bearer realm="apidaze-mock admin"'})
@@ -63,8 +57,8 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
 
     return Starlette(
         routes=[
-            Route("/__admin/health", health, methods=["GET"]),
-            Route("/__admin/reset", reset, methods=["POST"]),
+            Route("/health", health, methods=["GET"]),
+            Route("/reset", reset, methods=["POST"]),
             *clients.routes(state),
             *snapshots.routes(state),
             *requests.routes(state.journal),
@@ -73,10 +67,9 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
             *registrations.routes(state.backends),
             *calls.routes(state.script_policy),
         ],
-        exception_handlers={
-            ApiError: api_error_handler,
-            HTTPException: http_exception_handler,
-            Exception: internal_error_handler,
-        },
-        middleware=[] if admin_token is None else [Middleware(AdminTokenMiddleware, token=admin_token)],
+        exception_handlers={ApiError: api_error_handler, HTTPException: http_exception_handler},
+        middleware=[
+            *([] if admin_token is None else [Middleware(AdminTokenMiddleware, token=admin_token)]),
+            Middleware(ErrorsMiddleware, errors=state.server_errors, clock=state.clock),
+        ],
     )

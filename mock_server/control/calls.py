@@ -39,4 +39,4 @@ def routes(policy: FetchPolicy) -> list[Route]:
         script = call_script(await body_fields(request, call_op))
         return JSONResponse({"events": await simulate(script, fetcher)})
 
-    return [Route("/__admin/calls", call, methods=["POST"])]
+    return [Route("/calls", call, methods=["POST"])]

@@ -43,6 +43,6 @@ def routes(state: EmulatorState) -> list[Route]:
         return Response(status_code=204)
 
     return [
-        Route("/__admin/clients", collection, methods=["GET", "POST"]),
-        Route("/__admin/clients/{client_id}", one, methods=["DELETE"]),
+        Route("/clients", collection, methods=["GET", "POST"]),
+        Route("/clients/{client_id}", one, methods=["DELETE"]),
     ]

@@ -52,4 +52,4 @@ def routes(clock: Clock) -> list[Route]:
             clock.reset()
         return JSONResponse(clock_view(clock))
 
-    return [Route("/__admin/clock", endpoint, methods=["GET", "POST", "DELETE"])]
+    return [Route("/clock", endpoint, methods=["GET", "POST", "DELETE"])]

@@ -65,7 +65,7 @@ def routes(plan: FaultPlan) -> list[Route]:
         return JSONResponse(plan.get(rule_id).view())
 
     return [
-        Route("/__admin/faults", collection, methods=["GET", "POST", "DELETE"]),
-        Route("/__admin/faults/chaos", chaos, methods=["GET", "PUT", "DELETE"]),
-        Route("/__admin/faults/{id}", one, methods=["GET", "DELETE"]),
+        Route("/faults", collection, methods=["GET", "POST", "DELETE"]),
+        Route("/faults/chaos", chaos, methods=["GET", "PUT", "DELETE"]),
+        Route("/faults/{id}", one, methods=["GET", "DELETE"]),
     ]

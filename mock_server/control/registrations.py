@@ -32,5 +32,5 @@ def routes(backends: Backends) -> list[Route]:
         return JSONResponse({"registered": account.registered, "contact": account.contact})
 
     return [
-        Route("/__admin/sipaccounts/{client_id}/{id}/registration", registration, methods=["GET", "PUT"]),
+        Route("/sipaccounts/{client_id}/{id}/registration", registration, methods=["GET", "PUT"]),
     ]

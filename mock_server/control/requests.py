@@ -28,4 +28,4 @@ def routes(journal: Journal) -> list[Route]:
         )
         return JSONResponse({"capacity": journal.capacity, "requests": entries})
 
-    return [Route("/__admin/requests", endpoint, methods=["GET", "DELETE"])]
+    return [Route("/requests", endpoint, methods=["GET", "DELETE"])]

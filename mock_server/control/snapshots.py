@@ -21,4 +21,4 @@ def routes(state: EmulatorState) -> list[Route]:
             return Response(status_code=204)
         return JSONResponse(state.export_state())
 
-    return [Route("/__admin/state", endpoint, methods=["GET", "PUT"])]
+    return [Route("/state", endpoint, methods=["GET", "PUT"])]

@@ -11,15 +11,12 @@ one but ``grant_type`` on the token endpoint) read ``[redacted]``.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
-
-from starlette.types import Scope
 
 from mock_server.clock import iso_utc
 from mock_server.domain.faults import path_pattern
@@ -95,46 +92,22 @@ def redact_query(query_string: bytes, token_request: bool, mask: str = REDACTED)
     return "&".join(shown)
 
 
-def basic_client_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    """The client id of an HTTP Basic ``Authorization`` header (token requests), never its secret."""
-    for name, value in headers:
-        if name == b"authorization" and value[:6].lower() == b"basic ":
-            try:
-                decoded = base64.b64decode(value[6:].strip(), validate=True).decode("utf-8")
-            except ValueError:
-                return None
-            return decoded.partition(":")[0] or None
-    return None
-
-
-def form_client_id(raw: bytes) -> str | None:
-    if b"client_id" not in raw:
-        return None
-    for key, value in parse_qsl(raw.decode("utf-8", errors="replace")):
-        if key == "client_id":
-            return value
-    return None
-
-
 class JournalEntry:
-    """One call, filed when it begins and filled in as the reply goes out.
+    """One call, filed when it begins and filled in by the journal middleware as the reply goes out.
 
-    While the call runs, the entry holds its ASGI scope, so a reader sees what auth and the fault plan decide later,
-    even for a connection that gets cut. ``close()`` then keeps only plain values (bytes, numbers, the headers as
-    one flat tuple of bytes): a finished entry holds nothing for the garbage collector to walk. With the scope and
-    its containers kept for the journal's last 1000 calls, gen-0 and gen-1 collections took 3 to 4% of a create
-    under load and stretched its p99 (``gc.callbacks`` timing); kept as pairs, the request's header tuples were
-    still two thirds of the objects each gen-0 collection walked.
+    While the call runs, its bodies grow in ``request_chunks`` and ``reply_chunks``; ``close()`` then keeps only plain
+    values (bytes, numbers, the headers as one flat tuple of bytes): a finished entry holds nothing for the garbage
+    collector to walk. With containers kept for the journal's last 1000 calls, gen-0 and gen-1 collections took 3 to
+    4% of a create under load and stretched its p99 (``gc.callbacks`` timing).
     """
 
     __slots__ = (
         "_body",
-        "_client_id",
-        "_fault",
         "_headers",
         "_response_body",
-        "_scope",
+        "client_id",
         "duration",
+        "fault",
         "id",
         "method",
         "path",
@@ -149,59 +122,44 @@ class JournalEntry:
     def __init__(
         self,
         time: float,
-        scope: Scope,
-        request_chunks: list[bytes],
-        reply_chunks: list[bytes],
+        method: str,
+        path: str,
+        query: bytes = b"",
+        headers: Iterable[tuple[bytes, bytes]] = (),
         token_request: bool = False,
+        request_chunks: list[bytes] | None = None,
+        reply_chunks: list[bytes] | None = None,
     ) -> None:
         self.id = 0
         self.time = time
-        self.method: str = scope["method"]
-        self.path: str = scope["path"]
-        self.query: bytes = scope["query_string"]
+        self.method = method
+        self.path = path
+        self.query = query
         self.token_request = token_request
+        # The client the call is filed under: auth's, or on the token endpoint the one its credentials name.
+        self.client_id: str | None = None
+        self.fault: str | None = None
         self.status: int | None = None
         self.duration: float | None = None
-        # The bodies as the journal middleware collects them while the call runs; None once closed.
-        self.request_chunks: list[bytes] | None = request_chunks
-        self.reply_chunks: list[bytes] | None = reply_chunks
-        self._scope: Scope | None = scope
-        self._client_id: str | None = None
-        self._fault: str | None = None
-        self._headers: tuple[bytes, ...] = ()
+        self._headers: tuple[bytes, ...] = tuple(chain.from_iterable(headers))
+        # The bodies while the call runs, as the journal middleware collects them; None once closed.
+        self.request_chunks: list[bytes] | None = [] if request_chunks is None else request_chunks
+        self.reply_chunks: list[bytes] | None = [] if reply_chunks is None else reply_chunks
         self._body = b""
         self._response_body = b""
 
     def close(self, duration: float) -> None:
-        """The call is over: keep the duration (unless the reply's end set it) and only plain values."""
+        """The call is over: keep the duration (unless the reply's end set it) and the bodies as plain bytes."""
         if self.duration is None:
             self.duration = duration
-        scope = self._scope
-        if scope is None:
+        if self.request_chunks is None:
             return
-        self._client_id = scope.get("apidaze.client_id")
-        self._fault = scope.get("apidaze.fault")
-        self._headers = tuple(chain.from_iterable(scope["headers"]))
         self._body = self.body
         self._response_body = self.response_body
         self.request_chunks = self.reply_chunks = None
-        self._scope = None
-
-    @property
-    def client_id(self) -> str | None:
-        scope = self._scope
-        return self._client_id if scope is None else scope.get("apidaze.client_id")
-
-    @property
-    def fault(self) -> str | None:
-        scope = self._scope
-        return self._fault if scope is None else scope.get("apidaze.fault")
 
     @property
     def headers(self) -> list[tuple[bytes, bytes]]:
-        scope = self._scope
-        if scope is not None:
-            return list(scope["headers"])
         flat = self._headers
         return list(zip(flat[::2], flat[1::2], strict=True))
 
@@ -216,21 +174,13 @@ class JournalEntry:
         return self._response_body if chunks is None else b"".join(chunks)
 
 
-def caller_id(entry: JournalEntry) -> str | None:
-    """The client a call is filed under: auth's, or on the token endpoint the one its credentials name."""
-    client_id = entry.client_id
-    if client_id is None and entry.token_request:
-        client_id = basic_client_id(entry.headers) or form_client_id(entry.body)
-    return client_id
-
-
 def render(entry: JournalEntry) -> dict[str, Any]:
     """A recorded call as the control plane shows it."""
     duration = entry.duration
     return {
         "id": entry.id,
         "time": iso_utc(entry.time),
-        "client_id": caller_id(entry),
+        "client_id": entry.client_id,
         "method": entry.method,
         "path": entry.path,
         "query": redact_query(entry.query, entry.token_request),
@@ -294,7 +244,7 @@ class Journal:
                 continue
             if pattern is not None and pattern.fullmatch(entry.path) is None:
                 continue
-            if client_id is not None and caller_id(entry) != client_id:
+            if client_id is not None and entry.client_id != client_id:
                 continue
             yield render(entry)
 
@@ -304,6 +254,6 @@ class Journal:
             self._entries.clear()
             self.next_id = 1
             return
-        kept = [entry for entry in self._entries if caller_id(entry) != client_id]
+        kept = [entry for entry in self._entries if entry.client_id != client_id]
         self._entries.clear()
         self._entries.extend(kept)

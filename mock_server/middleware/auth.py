@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.domain.clients import Client, ClientRegistry
 from mock_server.domain.tokens import TokenStore
 from mock_server.errors import ApiError, InvalidToken, MissingToken
-from mock_server.http import error_response, request_header
+from mock_server.http import error_response
 
 # KPN's pages say "Bearer"; Apigee Edge classically says "BearerToken", and some clients send that. Take both.
-_SCHEMES = (b"bearer", b"bearertoken")
+_SCHEMES = ("bearer", "bearertoken")
 _REALM = 'Bearer realm="apidaze"'
 
 
@@ -35,10 +36,10 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
     def _client(self, scope: Scope) -> Client:
-        header = request_header(scope, b"authorization")
+        header = Headers(scope=scope).get("authorization")
         if header is None:
             raise MissingToken(info="Authorization header missing", headers={"WWW-Authenticate": _REALM})
-        scheme, _, credentials = header.strip().partition(b" ")
+        scheme, _, credentials = header.strip().partition(" ")
         credentials = credentials.strip()
         if scheme.lower() not in _SCHEMES or not credentials:
             raise InvalidToken(
@@ -46,7 +47,7 @@ class AuthMiddleware:
                 info="malformed Authorization header",
                 headers={"WWW-Authenticate": _challenge("invalid_request", "malformed Authorization header")},
             )
-        token = self.tokens.lookup(credentials.decode("latin-1"))
+        token = self.tokens.lookup(credentials)
         # A client removed at run time takes its tokens with it, even one revoked too late for this request.
         client = self.clients.get(token.client_id) if token is not None else None
         if client is None:

@@ -11,15 +11,11 @@ from __future__ import annotations
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.connections import cut
+from mock_server.connections import can_cut, cut
 from mock_server.domain.fault_plan import FaultPlan
 from mock_server.domain.faults import Fault
-from mock_server.errors import error_body
-from mock_server.http import JSONResponse, transaction_id
-
-
-class ConnectionCutUnavailable(Exception):
-    """The server gives no way to cut a connection (not uvicorn, not the in-process transport)."""
+from mock_server.errors import FaultUnavailable, error_body
+from mock_server.http import JSONResponse, error_response, transaction_id
 
 
 class FaultsMiddleware:
@@ -45,13 +41,16 @@ class FaultsMiddleware:
             await _error_reply(fault, scope)(scope, receive, send)
         elif fault.action == "drop":
             if not await cut(scope, reset=True):
-                raise ConnectionCutUnavailable("a 'drop' fault needs apidaze-mock's server or in-process transport")
+                await _unavailable(fault.label(), scope, receive, send)
         elif fault.action == "truncate":
             await self._truncated(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
     async def _truncated(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not can_cut(scope):
+            await _unavailable(scope["apidaze.fault"], scope, receive, send)
+            return
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -68,8 +67,7 @@ class FaultsMiddleware:
         # The headers still promise the whole body (Content-Length), so the client notices what is missing.
         await send(start)
         await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
-        if not await cut(scope, reset=False):
-            raise ConnectionCutUnavailable("a 'truncate' fault needs apidaze-mock's server or in-process transport")
+        await cut(scope, reset=False)
 
 
 async def _wait(seconds: float, receive: Receive) -> Receive | None:
@@ -89,6 +87,11 @@ async def _wait(seconds: float, receive: Receive) -> Receive | None:
         return held.pop(0) if held else await receive()
 
     return replay
+
+
+async def _unavailable(label: str, scope: Scope, receive: Receive, send: Send) -> None:
+    error = FaultUnavailable(info=f"apidaze-mock {label}: this server gives no way to cut a connection")
+    await error_response(error, scope)(scope, receive, send)
 
 
 def _error_reply(fault: Fault, scope: Scope) -> JSONResponse:

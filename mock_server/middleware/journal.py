@@ -1,7 +1,9 @@
 """Records every call of the emulated API as the client saw it, refused and broken ones included.
 
 It sits outside auth, quota and faults, so a 401, a 429 or an injected fault is recorded like any other reply.
-Per call it keeps references and a few numbers in one small object; decoding and redaction wait until someone reads.
+Per call it files one small entry of plain values; decoding and redaction wait until someone reads. What the inner
+layers decide (the caller's client id, the fault) it reads from the scope when the reply starts and when the call
+ends, so an entry also says it for a connection a fault cut.
 """
 
 from __future__ import annotations
@@ -26,11 +28,25 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        path = scope["path"]
         request_chunks: list[bytes] = []
         reply_chunks: list[bytes] = []
+        entry = JournalEntry(
+            self.clock.now(),
+            scope["method"],
+            path,
+            scope["query_string"],
+            scope["headers"],
+            path == self.token_path,
+            request_chunks,
+            reply_chunks,
+        )
         # Filed before the call goes on, so it is in the journal before the client can see any reply (or a cut).
-        entry = JournalEntry(self.clock.now(), scope, request_chunks, reply_chunks, scope["path"] == self.token_path)
         self.journal.record(entry)
+
+        def note_decisions() -> None:
+            entry.client_id = scope.get("apidaze.client_id")
+            entry.fault = scope.get("apidaze.fault")
 
         async def receive_recording() -> Message:
             message = await receive()
@@ -41,6 +57,7 @@ class JournalMiddleware:
         async def send_recording(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry.status = message["status"]
+                note_decisions()
             elif message["type"] == "http.response.body":
                 reply_chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
@@ -50,4 +67,5 @@ class JournalMiddleware:
         try:
             await self.app(scope, receive_recording, send_recording)
         finally:
+            note_decisions()
             entry.close(time.perf_counter() - started)

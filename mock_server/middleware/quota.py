@@ -2,37 +2,30 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.clock import Clock, iso_utc
-from mock_server.domain.clients import Client, QuotaPolicy
+from mock_server.domain.clients import Client
 from mock_server.domain.quota import QuotaBook, QuotaState
 from mock_server.errors import QuotaExceeded, SpikeArrest
 from mock_server.http import error_response
-from mock_server.middleware.headers import INNER_HEADERS
 
 
-# Only quota-used changes from call to call: the policy's three headers are built once per policy, and the reset
-# header once per window (a client's window lasts a minute or more), not encoded afresh on every call.
-@lru_cache(maxsize=256)
-def _policy_headers(policy: QuotaPolicy) -> tuple[tuple[bytes, bytes], ...]:
-    return (
-        (b"quota-interval", str(policy.interval).encode()),
-        (b"quota-time-unit", policy.time_unit.encode()),
-        (b"quota-limit", str(policy.limit).encode()),
-    )
+def quota_headers(state: QuotaState) -> dict[str, str]:
+    """The five ``quota-*`` headers of a call, in this order.
 
-
-@lru_cache(maxsize=256)
-def _reset_header(reset_at: float) -> tuple[bytes, bytes]:
-    return (b"quota-reset-UTC", iso_utc(reset_at, millis=False).encode())
-
-
-def quota_headers(state: QuotaState) -> list[tuple[bytes, bytes]]:
-    """The five ``quota-*`` headers of a call, in this order."""
-    return [*_policy_headers(state.policy), (b"quota-used", str(state.used).encode()), _reset_header(state.reset_at)]
+    Names go out in lower case, as uvicorn writes every header name (KPN's pages spell ``quota-reset-UTC``; HTTP
+    header names are case-insensitive, see docs/decisions.md).
+    """
+    policy = state.policy
+    return {
+        "quota-interval": str(policy.interval),
+        "quota-time-unit": policy.time_unit,
+        "quota-limit": str(policy.limit),
+        "quota-used": str(state.used),
+        "quota-reset-utc": iso_utc(state.reset_at, millis=False),
+    }
 
 
 class QuotaMiddleware:
@@ -50,32 +43,24 @@ class QuotaMiddleware:
         state = self.book.hit(client.client_id, policy, self.clock.now())
         headers = quota_headers(state)
 
-        if not state.allowed:
-            error_type = SpikeArrest if state.spike else QuotaExceeded
-            limit = (
-                f"{policy.spike_per_second} calls per second"
-                if state.spike
-                else (f"{policy.limit} calls per {policy.interval} {policy.time_unit}(s)")
-            )
-            error = error_type(
-                info=f"limit {limit}; retry after {state.retry_after} s",
-                headers={"Retry-After": str(state.retry_after)},
-            )
-            response = error_response(error, scope)
-            response.raw_headers.extend(headers)
-            await response(scope, receive, send)
-            return
-
-        inner: list[tuple[bytes, bytes]] | None = scope.get(INNER_HEADERS)
-        if inner is not None:
-            # HeadersMiddleware outside appends them to the answer, so this layer need not wrap send.
-            inner.extend(headers)
-            await self.app(scope, receive, send)
-            return
-
         async def send_with_quota(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *headers]
+                answer = MutableHeaders(scope=message)
+                for name, value in headers.items():
+                    answer.append(name, value)
             await send(message)
 
-        await self.app(scope, receive, send_with_quota)
+        if state.allowed:
+            await self.app(scope, receive, send_with_quota)
+            return
+        error_type = SpikeArrest if state.spike else QuotaExceeded
+        limit = (
+            f"{policy.spike_per_second} calls per second"
+            if state.spike
+            else f"{policy.limit} calls per {policy.interval} {policy.time_unit}(s)"
+        )
+        error = error_type(
+            info=f"limit {limit}; retry after {state.retry_after} s",
+            headers={"Retry-After": str(state.retry_after)},
+        )
+        await error_response(error, scope)(scope, receive, send_with_quota)

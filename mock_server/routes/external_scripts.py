@@ -8,7 +8,8 @@ from starlette.routing import Route
 
 from mock_server.errors import ExternalScriptNotFound
 from mock_server.http import JSONResponse, body_fields, query_fields
-from mock_server.routes.context import API_PREFIX, RouteContext, api_route
+from mock_server.paths import API_PREFIX
+from mock_server.routes.context import RouteContext
 from mock_server.scripts.fetch import CallParameters, FetchPolicy, ScriptFetcher
 from mock_server.scripts.report import inspect_script
 from mock_server.spec import operations
@@ -57,7 +58,7 @@ def routes(context: RouteContext, script_policy: FetchPolicy | None = None) -> l
     base = f"{API_PREFIX}/externalscripts"
     # "/test" comes before "/{id}", or the test endpoint would read as a script with id "test".
     return [
-        api_route(base, collection, methods=["GET", "POST"]),
-        api_route(base + "/test", test, methods=["GET"]),
-        api_route(base + "/{id}", item, methods=["GET", "PUT", "DELETE"]),
+        Route(base, collection, methods=["GET", "POST"]),
+        Route(base + "/test", test, methods=["GET"]),
+        Route(base + "/{id}", item, methods=["GET", "PUT", "DELETE"]),
     ]

@@ -12,7 +12,8 @@ from starlette.routing import Route
 
 from mock_server.domain.sip_accounts import SipAccount, SipAccountStore
 from mock_server.http import JSON, JSONResponse, body_fields
-from mock_server.routes.context import API_PREFIX, RouteContext, api_route
+from mock_server.paths import API_PREFIX
+from mock_server.routes.context import RouteContext
 from mock_server.spec import operations
 
 
@@ -67,7 +68,7 @@ def routes(context: RouteContext) -> list[Route]:
     base = f"{API_PREFIX}/sipaccounts"
     # One Route per path, so a 405 lists every allowed method in its Allow header.
     return [
-        api_route(base, collection, methods=["GET", "POST"]),
-        api_route(base + "/{id}", item, methods=["GET", "PUT", "DELETE"]),
-        api_route(base + "/{id}/status", status, methods=["GET"]),
+        Route(base, collection, methods=["GET", "POST"]),
+        Route(base + "/{id}", item, methods=["GET", "PUT", "DELETE"]),
+        Route(base + "/{id}/status", status, methods=["GET"]),
     ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import gc
 import json
-from typing import Any
 
 import pytest
 
@@ -28,20 +27,19 @@ def entry(
     response_body: list[bytes] | None = None,
     closed: bool = True,
 ) -> JournalEntry:
-    """An entry as the journal middleware files it: the call's scope, and the reply filled in (closed, or live)."""
-    scope: dict[str, Any] = {
-        "method": method,
-        "path": path,
-        "query_string": b"",
-        "headers": [(b"authorization", b"Bearer abcdefghijklmnopqrstuvwxyz12")] if headers is None else headers,
-    }
-    if client_id is not None:
-        scope["apidaze.client_id"] = client_id
-    if fault is not None:
-        scope["apidaze.fault"] = fault
+    """An entry as the journal middleware files it: the call's values, and the reply filled in (closed, or live)."""
     made = JournalEntry(
-        1_700_000_000.0, scope, body or [], [b"[]"] if response_body is None else response_body, token_request
+        1_700_000_000.0,
+        method,
+        path,
+        b"",
+        [(b"authorization", b"Bearer abcdefghijklmnopqrstuvwxyz12")] if headers is None else headers,
+        token_request,
+        body or [],
+        [b"[]"] if response_body is None else response_body,
     )
+    made.client_id = client_id
+    made.fault = fault
     made.status = status
     if closed:
         made.close(0.002)
@@ -81,13 +79,13 @@ def test_the_authorization_header_keeps_its_scheme_but_not_its_credentials() -> 
     assert "abcdefghijklmnopqrstuvwxyz12" not in json.dumps(journal.entries())
 
 
-def test_token_requests_name_their_client_and_hide_the_secret_and_the_token() -> None:
+def test_token_requests_hide_the_secret_and_the_token() -> None:
     journal = Journal()
     form = b"grant_type=client_credentials&client_id=local-client&client_secret=local-secret"
     reply = json.dumps({"access_token": "T0K3N", "client_id": "local-client", "expires_in": "3599"}).encode()
     journal.record(
         entry(
-            client_id=None,
+            client_id="local-client",
             token_request=True,
             method="POST",
             path=TOKEN_PATH,
@@ -99,7 +97,7 @@ def test_token_requests_name_their_client_and_hide_the_secret_and_the_token() ->
     basic = base64.b64encode(b"other:other-secret")
     journal.record(
         entry(
-            client_id=None,
+            client_id="other",
             token_request=True,
             path=TOKEN_PATH,
             headers=[(b"authorization", b"Basic " + basic)],
@@ -154,15 +152,14 @@ def test_capacity_must_be_positive() -> None:
         Journal(capacity=0)
 
 
-def test_a_live_entry_shows_what_auth_and_faults_decide_later_and_a_closed_one_keeps_it() -> None:
+def test_a_live_entry_shows_what_is_filled_in_later_and_a_closed_one_keeps_it() -> None:
     journal = Journal()
-    scope: dict[str, Any] = {"method": "POST", "path": f"{PREFIX}/sipaccounts", "query_string": b"", "headers": []}
-    request_chunks, reply_chunks = [b"name=a"], []
-    live = JournalEntry(1_700_000_000.0, scope, request_chunks, reply_chunks)
+    request_chunks: list[bytes] = [b"name=a"]
+    reply_chunks: list[bytes] = []
+    live = JournalEntry(1_700_000_000.0, "POST", f"{PREFIX}/sipaccounts", b"", [], False, request_chunks, reply_chunks)
     journal.record(live)
     assert journal.entries()[0]["client_id"] is None
-    scope["apidaze.client_id"] = "late"
-    scope["apidaze.fault"] = "rule 1: latency"
+    live.client_id, live.fault = "late", "rule 1: latency"
     request_chunks.append(b"&more=1")
     reply_chunks.append(b"[]")
     live.status = 201
@@ -175,7 +172,6 @@ def test_a_live_entry_shows_what_auth_and_faults_decide_later_and_a_closed_one_k
     )
     assert view["duration_ms"] is None
     live.close(0.5)
-    scope["apidaze.client_id"] = "changed after the call"
     request_chunks.append(b"&after=1")
     assert journal.entries()[0] == {**view, "duration_ms": 500.0}
 

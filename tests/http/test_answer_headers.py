@@ -1,6 +1,6 @@
 """Where each layer's headers land on an answer: the answer's own, then quota's, then KPN's and CORS.
 
-Quota hands its headers to HeadersMiddleware (one send wrapper for both); on its own it still adds them itself.
+Each layer adds its own in its own send wrapper, so quota on its own adds them too.
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from mock_server.domain.clients import Client, QuotaPolicy
 from mock_server.domain.quota import QuotaBook
 from mock_server.middleware.headers import STATIC_HEADERS
 from mock_server.middleware.quota import QuotaMiddleware
-from mock_server.routes.context import API_PREFIX
-from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.paths import API_PREFIX, TOKEN_PATH
 from tests.asgi_call import call
 
-QUOTA_NAMES = [b"quota-interval", b"quota-time-unit", b"quota-limit", b"quota-used", b"quota-reset-UTC"]
+QUOTA_NAMES = [b"quota-interval", b"quota-time-unit", b"quota-limit", b"quota-used", b"quota-reset-utc"]
 
 
 def test_an_api_answer_lists_its_own_then_quota_then_kpn_headers() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from mock_server.clock import Clock
-from mock_server.routes.context import API_PREFIX
+from mock_server.paths import API_PREFIX
 from tests.conftest import Api
 
 

@@ -8,7 +8,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from mock_server.app import create_app
-from mock_server.routes.context import API_PREFIX
+from mock_server.paths import API_PREFIX
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.testclient import TestClient
 
 from mock_server.app import Emulator
-from mock_server.routes.context import API_PREFIX, api_route
+from mock_server.paths import API_PREFIX
 from tests.conftest import Api
 
 ERROR_FIELDS = {"transactionId", "status", "name", "message", "info"}
@@ -116,16 +114,12 @@ def test_a_crash_becomes_a_500_in_the_apis_shape(emulator: Emulator, monkeypatch
     assert response.headers["api-version"] == "v1.1.1"
     assert response.headers["quota-used"] == "1"  # counted, and said so
     assert "boom" not in response.text
+    # Filed for the test that caused it, with the traceback.
+    (error,) = emulator.state.server_errors.all()
+    assert (error.method, error.path, error.error) == ("GET", API_PREFIX + "/sipaccounts", "RuntimeError: boom")
+    assert "explode" in error.traceback
 
 
 def test_transaction_ids_are_unique_per_request(api: Api) -> None:
     ids = {api.http.get(API_PREFIX + "/sipaccounts").json()["transactionId"] for _ in range(5)}
     assert len(ids) == 5
-
-
-def test_an_api_handler_must_be_async_as_there_is_no_threadpool_for_it() -> None:
-    def blocking(request: Request) -> Response:
-        return Response()
-
-    with pytest.raises(TypeError, match="blocking must be an async function"):
-        api_route("/x", blocking, ["GET"])  # type: ignore[arg-type]

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.routes.context import API_PREFIX
-from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.paths import API_PREFIX, TOKEN_PATH
 from tests.conftest import Api
 
 STANDARD = {
@@ -14,7 +13,7 @@ STANDARD = {
     "access-control-allow-methods": "GET, PUT, POST, DELETE, OPTIONS",
     "access-control-max-age": "3600",
 }
-QUOTA = ("quota-interval", "quota-time-unit", "quota-limit", "quota-used", "quota-reset-UTC")
+QUOTA = ("quota-interval", "quota-time-unit", "quota-limit", "quota-used", "quota-reset-utc")
 
 
 def assert_standard(headers: object) -> None:

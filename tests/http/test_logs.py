@@ -11,8 +11,7 @@ from starlette.testclient import TestClient
 from mock_server.app import create_app
 from mock_server.domain.journal import redact_query
 from mock_server.logs import ACCESS_LOGGER, MASK, AccessLogMiddleware, JsonFormatter
-from mock_server.routes.context import API_PREFIX
-from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.paths import API_PREFIX, TOKEN_PATH
 
 BASIC = "Basic " + base64.b64encode(b"local-client:local-secret").decode()
 
@@ -30,7 +29,7 @@ def test_one_line_per_request_with_client_status_and_duration(caplog: pytest.Log
         client.get(API_PREFIX + "/sipaccounts", headers={"Authorization": "Bearer wrong"})
     token_call, created, refused = access_records(caplog)
     assert token_call["path"] == TOKEN_PATH
-    assert token_call["client_id"] is None
+    assert token_call["client_id"] == "local-client"  # the client its credentials name
     assert created == {**created, "method": "POST", "status": 201, "client_id": "local-client"}
     assert created["duration_ms"] >= 0
     assert refused["status"] == 401

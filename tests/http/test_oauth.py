@@ -5,7 +5,7 @@ import base64
 import pytest
 
 from mock_server.clock import Clock
-from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.paths import TOKEN_PATH
 from tests.conftest import Api
 
 

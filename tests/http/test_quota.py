@@ -7,8 +7,7 @@ import httpx
 
 from mock_server.app import create_app
 from mock_server.clock import Clock
-from mock_server.routes.context import API_PREFIX
-from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.paths import API_PREFIX, TOKEN_PATH
 from tests.conftest import Api, seed_fixtures
 from tests.live_server import serve
 

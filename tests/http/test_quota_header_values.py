@@ -7,8 +7,7 @@ import re
 
 from mock_server.app import create_app
 from mock_server.clock import Clock
-from mock_server.routes.context import API_PREFIX
-from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.paths import API_PREFIX, TOKEN_PATH
 from tests.asgi_call import call
 
 
@@ -42,8 +41,8 @@ def test_quota_headers_count_up_and_keep_their_order() -> None:
         (b"quota-time-unit", b"minute"),
         (b"quota-limit", b"10"),
     ]
-    assert first == [*window, (b"quota-used", b"1"), (b"quota-reset-UTC", b"2019-09-11T15:51:00Z")]
-    assert second == [*window, (b"quota-used", b"2"), (b"quota-reset-UTC", b"2019-09-11T15:51:00Z")]
+    assert first == [*window, (b"quota-used", b"1"), (b"quota-reset-utc", b"2019-09-11T15:51:00Z")]
+    assert second == [*window, (b"quota-used", b"2"), (b"quota-reset-utc", b"2019-09-11T15:51:00Z")]
 
 
 def test_cors_headers_with_and_without_origin() -> None:

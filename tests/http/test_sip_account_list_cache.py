@@ -7,8 +7,7 @@ import json
 from typing import Any
 
 from mock_server.app import create_app
-from mock_server.routes.context import API_PREFIX
-from mock_server.routes.oauth import TOKEN_PATH
+from mock_server.paths import API_PREFIX, TOKEN_PATH
 from tests.asgi_call import call
 
 FORM = (b"content-type", b"application/x-www-form-urlencoded")

@@ -1,14 +1,14 @@
-"""Transaction ids: 32 hex digits, unique per request."""
+"""Transaction ids: 32 hex digits, unique per request, one per call."""
 
 from __future__ import annotations
 
 import re
 
-from mock_server.http import new_transaction_id, transaction_id
+from mock_server.http import transaction_id
 
 
 def test_transaction_ids_are_unique_hex() -> None:
-    ids = [new_transaction_id() for _ in range(1000)]
+    ids = [transaction_id({}) for _ in range(1000)]
     assert len(set(ids)) == len(ids)
     assert all(re.fullmatch(r"[0-9a-f]{32}", value) for value in ids)
 
