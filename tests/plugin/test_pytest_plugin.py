@@ -116,3 +116,46 @@ def test_the_session_app_can_be_overridden(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_an_emulator_crash_fails_the_test_at_teardown_unless_expected(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
+
+        @pytest.fixture
+        def broken_list(monkeypatch):
+            def explode(self):
+                raise RuntimeError("emulator bug")
+
+            monkeypatch.setattr("mock_server.domain.sip_accounts.SipAccountStore.list", explode)
+
+        def list_until_it_works(mock):
+            # A client that retries 500s: it sees only 500s, gives up, and its test would still pass.
+            with mock.client() as http:
+                headers = {"Authorization": f"Bearer {mock.token()}"}
+                return [http.get(ACCOUNTS, headers=headers).status_code for _ in range(2)]
+
+        def test_hidden_by_retries(apidaze_mock, broken_list):
+            assert list_until_it_works(apidaze_mock) == [500, 500]
+
+        @pytest.mark.apidaze_mock(expect_server_errors=True)
+        def test_expected(apidaze_mock, broken_list):
+            assert list_until_it_works(apidaze_mock) == [500, 500]
+            assert len(apidaze_mock.server_errors) == 2
+
+        def test_the_next_test_starts_without_them(apidaze_mock):
+            assert apidaze_mock.server_errors == []
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers", "-W", "error")
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_hidden_by_retries*",
+            "*apidaze-mock met 2 unexpected exception(s)*",
+            "*RuntimeError: emulator bug*",
+        ]
+    )
