@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -27,6 +28,7 @@ _DATA_DIRS = (_PACKAGE / "_openapi", _PACKAGE.parent / "openapi")
 
 API_SPEC = "apidaze-cpaas.yaml"
 ADMIN_SPEC = "admin.yaml"
+SPECS = (API_SPEC, ADMIN_SPEC)
 BODY_TYPES = ("application/x-www-form-urlencoded", "application/json")
 
 
@@ -71,13 +73,28 @@ def _describe(error: jsonschema_rs.ValidationError, prefix: str) -> Problem:
 _REMEMBERED_PATHS = 4096
 
 
-class _Schema:
-    def __init__(self, schema: dict[str, Any], components: dict[str, Any], prefix: str) -> None:
-        # Keep ``components`` beside the schema so its ``#/components/...`` references resolve.
+@cache
+def _registry(name: str) -> jsonschema_rs.Registry:
+    """The other contract files, by file URI, so ``name`` can refer into them (``apidaze-cpaas.yaml#/...``)."""
+    return jsonschema_rs.Registry([(spec_path(other).as_uri(), load_spec(other)) for other in SPECS if other != name])
+
+
+class Schema:
+    """One schema of a contract file, compiled: ``#/components/...`` and references to the other file resolve."""
+
+    def __init__(self, schema: dict[str, Any], spec: str, prefix: str) -> None:
+        # Keep the file's components beside the schema so its ``#/components/...`` references resolve, and place it
+        # at the file's own URI so a relative reference finds the file beside it in the registry.
         self._validator = jsonschema_rs.Draft202012Validator(
-            {**schema, "components": components}, validate_formats=True
+            {**schema, "components": load_spec(spec).get("components", {})},
+            validate_formats=True,
+            base_uri=spec_path(spec).as_uri(),
+            registry=_registry(spec),
         )
         self._prefix = prefix
+
+    def iter_errors(self, instance: Any) -> Iterator[jsonschema_rs.ValidationError]:
+        return self._validator.iter_errors(instance)
 
     def check(self, instance: Any) -> None:
         # is_valid stops at the first broken rule and builds no error objects: the common, valid case pays only that.
@@ -113,7 +130,7 @@ def _typed(text: str, types: frozenset[str]) -> Any:
 class _Parameters:
     """The query or the path parameters of one operation: each read as its declared type, then checked together."""
 
-    def __init__(self, schema: _Schema, types: dict[str, frozenset[str]]) -> None:
+    def __init__(self, schema: Schema, types: dict[str, frozenset[str]]) -> None:
         self._schema = schema
         self._types = types
 
@@ -134,7 +151,7 @@ class Operation:
     """What the contract says one operation accepts."""
 
     operation_id: str
-    body: dict[str, _Schema] = field(default_factory=dict)
+    body: dict[str, Schema] = field(default_factory=dict)
     query: _Parameters | None = None
     path: _Parameters | None = None
     # Path parameters that passed, with their typed values: clients ask for the same few ids again and again, and a
@@ -176,13 +193,13 @@ def _declared_types(document: dict[str, Any], schema: dict[str, Any]) -> frozens
     return frozenset(types)
 
 
-def _parameters(document: dict[str, Any], parameters: list[dict[str, Any]], where: str) -> _Parameters | None:
+def _parameters(spec: str, parameters: list[dict[str, Any]], where: str) -> _Parameters | None:
     chosen = [parameter for parameter in parameters if parameter["in"] == where]
     if not chosen:
         return None
     types: dict[str, frozenset[str]] = {}
     for parameter in chosen:
-        name, declared = parameter["name"], _declared_types(document, parameter["schema"])
+        name, declared = parameter["name"], _declared_types(load_spec(spec), parameter["schema"])
         if not declared <= _SCALARS:
             # An array or object would need OpenAPI's style/explode rules, which no parameter uses yet.
             raise ValueError(f"{where} parameter {name!r}: only scalar types are supported, not {sorted(declared)}")
@@ -194,7 +211,7 @@ def _parameters(document: dict[str, Any], parameters: list[dict[str, Any]], wher
         "properties": {parameter["name"]: parameter["schema"] for parameter in chosen},
         "required": [parameter["name"] for parameter in chosen if parameter.get("required")],
     }
-    return _Parameters(_Schema(schema, document.get("components", {}), where), types)
+    return _Parameters(Schema(schema, spec, where), types)
 
 
 def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -210,7 +227,6 @@ def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def operations(name: str = API_SPEC) -> dict[str, Operation]:
     """Compiled request rules of every operation, by ``operationId``."""
     document = load_spec(name)
-    components = document.get("components", {})
     compiled: dict[str, Operation] = {}
     for path_item in document["paths"].values():
         shared = [_resolve(document, p) for p in path_item.get("parameters", [])]
@@ -220,14 +236,14 @@ def operations(name: str = API_SPEC) -> dict[str, Operation]:
             parameters = shared + [_resolve(document, p) for p in operation.get("parameters", [])]
             entry = Operation(
                 operation["operationId"],
-                query=_parameters(document, parameters, "query"),
-                path=_parameters(document, parameters, "path"),
+                query=_parameters(name, parameters, "query"),
+                path=_parameters(name, parameters, "path"),
             )
             body = operation.get("requestBody")
             if body is not None:
                 body = _resolve(document, body)
                 for media_type, content in body["content"].items():
-                    entry.body[media_type] = _Schema(content["schema"], components, "body")
+                    entry.body[media_type] = Schema(content["schema"], name, "body")
             compiled[entry.operation_id] = entry
     return compiled
 
@@ -235,3 +251,9 @@ def operations(name: str = API_SPEC) -> dict[str, Operation]:
 def check_admin_body(operation_id: str, document: Any) -> None:
     """Check a control-plane body given in Python (the test handle, a state file) as its endpoint checks it."""
     operations(ADMIN_SPEC)[operation_id].body["application/json"].check(document)
+
+
+@cache
+def component_schema(name: str, spec: str = ADMIN_SPEC) -> Schema:
+    """The compiled ``#/components/schemas/<name>`` of a contract file, e.g. the seed file's ``SeedFile``."""
+    return Schema({"$ref": f"#/components/schemas/{name}"}, spec, name)

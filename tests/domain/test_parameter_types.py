@@ -53,12 +53,10 @@ def test_limit_has_bounds() -> None:
         assert refused.value.info == f"query.limit: {rule}"
 
 
-# No operation declares a number or a boolean yet; a small document shows how they would be read.
-DOCUMENT: dict[str, Any] = {
-    "components": {"schemas": {"Ratio": {"type": "number", "minimum": 0, "maximum": 1}}},
-}
+# No operation declares a number or a boolean yet; made-up parameters show how they would be read (chaos' rate is a
+# number from 0 to 1).
 PARAMETERS = [
-    {"name": "ratio", "in": "query", "schema": {"$ref": "#/components/schemas/Ratio"}},
+    {"name": "ratio", "in": "query", "schema": {"$ref": "#/components/schemas/Chaos/properties/rate"}},
     {"name": "dry_run", "in": "query", "schema": {"type": "boolean"}},
     {"name": "either", "in": "query", "schema": {"anyOf": [{"type": "string", "maxLength": 0}, {"type": "integer"}]}},
     {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}},
@@ -66,7 +64,7 @@ PARAMETERS = [
 
 
 def test_numbers_and_booleans_are_read_through_references() -> None:
-    query = _parameters(DOCUMENT, PARAMETERS, "query")
+    query = _parameters(ADMIN_SPEC, PARAMETERS, "query")
     assert query is not None
     assert query.check({"ratio": "0.5", "dry_run": "true"}) == {"ratio": 0.5, "dry_run": True}
     assert query.check({"ratio": "1", "dry_run": "false"}) == {"ratio": 1, "dry_run": False}
@@ -76,7 +74,7 @@ def test_numbers_and_booleans_are_read_through_references() -> None:
 
 
 def test_a_parameter_that_allows_a_string_keeps_its_text() -> None:
-    query = _parameters(DOCUMENT, PARAMETERS, "query")
+    query = _parameters(ADMIN_SPEC, PARAMETERS, "query")
     assert query is not None
     assert query.check({"either": ""}) == {"either": ""}
     with pytest.raises(InvalidRequest, match=r"query\.either"):
@@ -84,7 +82,7 @@ def test_a_parameter_that_allows_a_string_keeps_its_text() -> None:
 
 
 def test_path_parameters_are_read_as_their_types_too() -> None:
-    path = _parameters(DOCUMENT, PARAMETERS, "path")
+    path = _parameters(ADMIN_SPEC, PARAMETERS, "path")
     assert path is not None
     assert path.check({"id": "7"}) == {"id": 7}
     with pytest.raises(InvalidRequest) as refused:
@@ -95,4 +93,4 @@ def test_path_parameters_are_read_as_their_types_too() -> None:
 def test_array_parameters_are_refused_when_the_contract_is_loaded() -> None:
     listed = [{"name": "ids", "in": "query", "schema": {"type": "array", "items": {"type": "integer"}}}]
     with pytest.raises(ValueError, match="only scalar types"):
-        _parameters(DOCUMENT, listed, "query")
+        _parameters(ADMIN_SPEC, listed, "query")
