@@ -46,6 +46,8 @@ def test_client_quota_overrides_default_field_by_field() -> None:
         ),
         ({"clients": [{"client_id": "a", "client_secret": "s", "external_script": {"url": "ftp://x"}}]}, "url"),
         ({"default_quota": {"time_unit": "fortnight"}}, "time_unit"),
+        ({"default_quota": {"interval": 10**6, "time_unit": "month"}}, "interval"),
+        ({"token_lifetime_seconds": 31_536_001}, "token_lifetime_seconds"),
     ],
 )
 def test_bad_fixtures_are_refused_with_the_place_named(document: dict[str, object], message: str) -> None:

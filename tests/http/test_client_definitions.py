@@ -40,7 +40,8 @@ def lengths(low: int, high: int, letter: str) -> st.SearchStrategy[str]:
 numbers = st.one_of(
     st.integers(1, 10),
     st.integers(-1, 0),
-    st.integers(-(2**63), 2**64 - 1),  # what JSON parsing keeps exact
+    st.integers(),
+    st.just(1_000_000_001),
     st.floats(allow_nan=False),
     st.text(max_size=2),
     st.none(),
