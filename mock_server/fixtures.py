@@ -1,7 +1,9 @@
 """Seed files: clients with their quotas, and the SIP accounts and script each client starts with.
 
-A seed file is checked whole before anything is loaded (a JSON schema for its shape, the API's own create rules for
-each resource), so a typo stops the emulator with a message that names the place, never a half-loaded state.
+A seed file is checked whole before anything is loaded, against ``SeedFile`` in ``openapi/admin.yaml``: its clients
+are the control plane's own client definition, their resources the API's own create schemas (all by ``$ref``), so a
+seed file accepts exactly the clients and resources the emulator would accept at run time. A typo stops the emulator
+with a message that names the place, never a half-loaded state.
 """
 
 from __future__ import annotations
@@ -13,47 +15,11 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
-from mock_server.domain.clients import TIME_UNITS, Client, QuotaPolicy
-from mock_server.errors import ApiError
-from mock_server.spec import operations
+from mock_server.domain.clients import Client, QuotaPolicy
+from mock_server.spec import component_schema
 
 DEFAULT_FIXTURES = "default.yaml"
-
-_QUOTA = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "limit": {"type": "integer", "minimum": 1},
-        "interval": {"type": "integer", "minimum": 1},
-        "time_unit": {"enum": list(TIME_UNITS)},
-        "spike_per_second": {"type": ["integer", "null"], "minimum": 1},
-    },
-}
-_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "token_lifetime_seconds": {"type": "integer", "minimum": 1},
-        "default_quota": _QUOTA,
-        "clients": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["client_id", "client_secret"],
-                "properties": {
-                    "client_id": {"type": "string", "minLength": 1, "maxLength": 128},
-                    "client_secret": {"type": "string", "minLength": 1, "maxLength": 256},
-                    "domain": {"type": "string", "minLength": 1, "maxLength": 253},
-                    "quota": _QUOTA,
-                    "sip_accounts": {"type": "array", "items": {"type": "object"}},
-                    "external_script": {"type": "object"},
-                },
-            },
-        },
-    },
-}
-_VALIDATOR = jsonschema_rs.Draft202012Validator(_SCHEMA)
+SECRET = "client_secret"  # noqa: S105 (the field's name)
 
 
 class FixtureError(ValueError):
@@ -85,22 +51,57 @@ def domain_for(client_id: str) -> str:
     return f"{client_id}.apidaze.local"
 
 
+def client_from(definition: dict[str, Any], default_quota: QuotaPolicy) -> Client:
+    """The client a schema-checked ``ClientDefinition`` (admin.yaml) describes, from a seed file or the control plane.
+
+    Quota fields not given take ``default_quota``'s.
+    """
+    client_id = definition["client_id"]
+    quota = replace(default_quota, **definition.get("quota", {}))
+    return Client(client_id, definition[SECRET], definition.get("domain", domain_for(client_id)), quota)
+
+
+# Errors whose messages name properties and never quote a value.
+_NAMES_ONLY = (
+    jsonschema_rs.ValidationErrorKind.Required,
+    jsonschema_rs.ValidationErrorKind.AdditionalProperties,
+    jsonschema_rs.ValidationErrorKind.UnevaluatedProperties,
+)
+
+
+def _quotes_secret(error: jsonschema_rs.ValidationError) -> bool:
+    """Whether the error's message may quote a client secret: the secret itself, or a value that holds one."""
+    if isinstance(error.kind, _NAMES_ONLY):
+        return False
+    if error.instance_path and error.instance_path[-1] == SECRET:
+        return True
+    pending = [error.instance]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            if SECRET in value:
+                return True
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
 def _problem(source: str, error: jsonschema_rs.ValidationError) -> str:
     where = "/" + "/".join(map(str, error.instance_path))
-    if where.endswith("client_secret"):
+    if _quotes_secret(error):
         # The validator's message quotes the value; a secret must not reach a terminal or a CI log.
-        return f"{source}: {where}: breaks the {error.schema_path[-1]!s} rule"
+        return f"{source}: {where}: breaks the {error.schema_path[-1]!s} rule (not quoted: it holds a {SECRET})"
     return f"{source}: {where}: {error.message}"
 
 
 def parse_fixtures(document: Any, source: str = "fixtures") -> Fixtures:
-    problems = [_problem(source, error) for error in _VALIDATOR.iter_errors(document or {})]
+    document = {} if document is None else document  # an empty file
+    problems = [_problem(source, error) for error in component_schema("SeedFile").iter_errors(document)]
     if problems:
         raise FixtureError("\n".join(problems))
-    document = document or {}
+    # What no schema can say: ids and usernames that must differ.
     default_quota = QuotaPolicy(**document.get("default_quota", {}))
-    create_account = operations()["createSipAccount"].body["application/json"]
-    create_script = operations()["createExternalScript"].body["application/json"]
     seeds: list[ClientSeed] = []
     seen: set[str] = set()
     for index, entry in enumerate(document.get("clients", [])):
@@ -108,26 +109,11 @@ def parse_fixtures(document: Any, source: str = "fixtures") -> Fixtures:
         if entry["client_id"] in seen:
             raise FixtureError(f"{where}: client_id {entry['client_id']!r} appears twice")
         seen.add(entry["client_id"])
-        quota = replace(default_quota, **entry.get("quota", {}))
         accounts = entry.get("sip_accounts", [])
-        script = entry.get("external_script")
-        try:
-            for account in accounts:
-                create_account.check(account)
-            if script is not None:
-                create_script.check(script)
-        except ApiError as error:
-            raise FixtureError(f"{where}: {error.detail}") from None
         usernames = [account["username"] for account in accounts]
         if len(set(usernames)) != len(usernames):
             raise FixtureError(f"{where}: two SIP accounts share a username")
-        client = Client(
-            entry["client_id"],
-            entry["client_secret"],
-            entry.get("domain", domain_for(entry["client_id"])),
-            quota,
-        )
-        seeds.append(ClientSeed(client, accounts, script))
+        seeds.append(ClientSeed(client_from(entry, default_quota), accounts, entry.get("external_script")))
     return Fixtures(seeds, document.get("token_lifetime_seconds", 3599), default_quota)
 
 

@@ -133,12 +133,11 @@ async def body_fields(request: Request, operation: Operation) -> dict[str, Any]:
     return fields
 
 
-def query_fields(request: Request, operation: Operation) -> dict[str, str]:
-    """The query of ``operation``, checked against the contract; a repeated parameter is an error, as in forms."""
+def query_fields(request: Request, operation: Operation) -> dict[str, Any]:
+    """The query of ``operation``, typed and checked by the contract; a repeated parameter is an error, as in forms."""
     params: dict[str, str] = {}
     for key, value in request.query_params.multi_items():
         if key in params:
             raise InvalidRequest(f"Query parameter {key!r} is given more than once.", info=f"query.{key}: repeated")
         params[key] = value
-    operation.check_query(params)
-    return params
+    return operation.check_query(params)

@@ -2,11 +2,16 @@
 
 Nothing here copies the contract by hand. Request body and query schemas are compiled once per operation, with
 format checking on (an RFC 3986 ``uri`` check, not ``urlsplit``) and ECMA regex semantics, so a pattern's ``$``
-does not accept a trailing newline the way Python's ``re`` would.
+does not accept a trailing newline the way Python's ``re`` would. Query and path values arrive as text; each is
+read as the type its parameter schema declares (``integer``, ``number``, ``boolean``) before the check, so the
+contract states a number as a number and routes get the value it stands for.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,6 +28,7 @@ _DATA_DIRS = (_PACKAGE / "_openapi", _PACKAGE.parent / "openapi")
 
 API_SPEC = "apidaze-cpaas.yaml"
 ADMIN_SPEC = "admin.yaml"
+SPECS = (API_SPEC, ADMIN_SPEC)
 BODY_TYPES = ("application/x-www-form-urlencoded", "application/json")
 
 
@@ -67,13 +73,28 @@ def _describe(error: jsonschema_rs.ValidationError, prefix: str) -> Problem:
 _REMEMBERED_PATHS = 4096
 
 
-class _Schema:
-    def __init__(self, schema: dict[str, Any], components: dict[str, Any], prefix: str) -> None:
-        # Keep ``components`` beside the schema so its ``#/components/...`` references resolve.
+@cache
+def _registry(name: str) -> jsonschema_rs.Registry:
+    """The other contract files, by file URI, so ``name`` can refer into them (``apidaze-cpaas.yaml#/...``)."""
+    return jsonschema_rs.Registry([(spec_path(other).as_uri(), load_spec(other)) for other in SPECS if other != name])
+
+
+class Schema:
+    """One schema of a contract file, compiled: ``#/components/...`` and references to the other file resolve."""
+
+    def __init__(self, schema: dict[str, Any], spec: str, prefix: str) -> None:
+        # Keep the file's components beside the schema so its ``#/components/...`` references resolve, and place it
+        # at the file's own URI so a relative reference finds the file beside it in the registry.
         self._validator = jsonschema_rs.Draft202012Validator(
-            {**schema, "components": components}, validate_formats=True
+            {**schema, "components": load_spec(spec).get("components", {})},
+            validate_formats=True,
+            base_uri=spec_path(spec).as_uri(),
+            registry=_registry(spec),
         )
         self._prefix = prefix
+
+    def iter_errors(self, instance: Any) -> Iterator[jsonschema_rs.ValidationError]:
+        return self._validator.iter_errors(instance)
 
     def check(self, instance: Any) -> None:
         # is_valid stops at the first broken rule and builds no error objects: the common, valid case pays only that.
@@ -87,42 +108,110 @@ class _Schema:
             )
 
 
+# JSON's own spelling of numbers, ASCII digits only: int() alone would also take " 5", "1_000" and Arabic-Indic digits.
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+
+
+def _typed(text: str, types: frozenset[str]) -> Any:
+    """The value ``text`` spells in one of ``types``, or ``text`` itself, which the schema check then refuses."""
+    try:
+        if "integer" in types and _INTEGER.fullmatch(text):
+            return int(text)
+        if "number" in types and _NUMBER.fullmatch(text) and math.isfinite(number := float(text)):
+            return number
+    except ValueError:  # more digits than int() reads (sys.get_int_max_str_digits)
+        return text
+    if "boolean" in types and text in ("true", "false"):
+        return text == "true"
+    return text
+
+
+class _Parameters:
+    """The query or the path parameters of one operation: each read as its declared type, then checked together."""
+
+    def __init__(self, schema: Schema, types: dict[str, frozenset[str]]) -> None:
+        self._schema = schema
+        self._types = types
+
+    def check(self, params: dict[str, str]) -> dict[str, Any]:
+        """The parameters as their schema types; ``InvalidRequest`` naming the parameter and rule when one fails."""
+        if not self._types:
+            self._schema.check(params)
+            return params
+        values: dict[str, Any] = {
+            name: _typed(text, self._types[name]) if name in self._types else text for name, text in params.items()
+        }
+        self._schema.check(values)
+        return values
+
+
 @dataclass
 class Operation:
     """What the contract says one operation accepts."""
 
     operation_id: str
-    body: dict[str, _Schema] = field(default_factory=dict)
-    query: _Schema | None = None
-    path: _Schema | None = None
-    # Path parameters that passed: clients ask for the same few ids again and again, and a set lookup is a quarter
-    # of the schema check (cProfile of read: is_valid 1 us of every call). Bounded, for fuzzers that try millions.
-    _valid_paths: set[tuple[tuple[str, str], ...]] = field(default_factory=set, repr=False, compare=False)
+    body: dict[str, Schema] = field(default_factory=dict)
+    query: _Parameters | None = None
+    path: _Parameters | None = None
+    # Path parameters that passed, with their typed values: clients ask for the same few ids again and again, and a
+    # dict lookup is a quarter of the schema check (cProfile of read: is_valid 1 us of every call). Bounded, for
+    # fuzzers that try millions.
+    _valid_paths: dict[tuple[tuple[str, str], ...], dict[str, Any]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
-    def check_query(self, params: dict[str, str]) -> None:
-        if self.query is not None:
-            self.query.check(params)
+    def check_query(self, params: dict[str, str]) -> dict[str, Any]:
+        """The query as its schema types, checked against the contract."""
+        return params if self.query is None else self.query.check(params)
 
-    def check_path(self, params: dict[str, str]) -> None:
+    def check_path(self, params: dict[str, str]) -> dict[str, Any]:
+        """The path parameters as their schema types, checked against the contract."""
         if self.path is None:
-            return
+            return params
         key = tuple(params.items())
-        if key in self._valid_paths:
-            return
-        self.path.check(params)
+        known = self._valid_paths.get(key)
+        if known is not None:
+            return known
+        values = self.path.check(params)
         if len(self._valid_paths) < _REMEMBERED_PATHS:
-            self._valid_paths.add(key)
+            self._valid_paths[key] = values
+        return values
 
 
-def _parameters_schema(parameters: list[dict[str, Any]], where: str) -> dict[str, Any] | None:
+_SCALARS = frozenset({"integer", "number", "boolean", "string", "null"})
+
+
+def _declared_types(document: dict[str, Any], schema: dict[str, Any]) -> frozenset[str]:
+    """Every ``type`` a schema allows, through ``$ref``, ``allOf``, ``anyOf`` and ``oneOf``; empty when it says none."""
+    schema = _resolve(document, schema)
+    declared = schema.get("type", ())
+    types = {declared} if isinstance(declared, str) else set(declared)
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(keyword, ()):
+            types |= _declared_types(document, branch)
+    return frozenset(types)
+
+
+def _parameters(spec: str, parameters: list[dict[str, Any]], where: str) -> _Parameters | None:
     chosen = [parameter for parameter in parameters if parameter["in"] == where]
     if not chosen:
         return None
-    return {
+    types: dict[str, frozenset[str]] = {}
+    for parameter in chosen:
+        name, declared = parameter["name"], _declared_types(load_spec(spec), parameter["schema"])
+        if not declared <= _SCALARS:
+            # An array or object would need OpenAPI's style/explode rules, which no parameter uses yet.
+            raise ValueError(f"{where} parameter {name!r}: only scalar types are supported, not {sorted(declared)}")
+        # Text stays text wherever a string is allowed (or no type is said): there is nothing to read it as.
+        if declared and "string" not in declared:
+            types[name] = declared
+    schema = {
         "type": "object",
         "properties": {parameter["name"]: parameter["schema"] for parameter in chosen},
         "required": [parameter["name"] for parameter in chosen if parameter.get("required")],
     }
+    return _Parameters(Schema(schema, spec, where), types)
 
 
 def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -138,7 +227,6 @@ def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def operations(name: str = API_SPEC) -> dict[str, Operation]:
     """Compiled request rules of every operation, by ``operationId``."""
     document = load_spec(name)
-    components = document.get("components", {})
     compiled: dict[str, Operation] = {}
     for path_item in document["paths"].values():
         shared = [_resolve(document, p) for p in path_item.get("parameters", [])]
@@ -146,16 +234,16 @@ def operations(name: str = API_SPEC) -> dict[str, Operation]:
             if method == "parameters":
                 continue
             parameters = shared + [_resolve(document, p) for p in operation.get("parameters", [])]
-            entry = Operation(operation["operationId"])
-            for where, prefix in (("query", "query"), ("path", "path")):
-                schema = _parameters_schema(parameters, where)
-                if schema is not None:
-                    setattr(entry, where, _Schema(schema, components, prefix))
+            entry = Operation(
+                operation["operationId"],
+                query=_parameters(name, parameters, "query"),
+                path=_parameters(name, parameters, "path"),
+            )
             body = operation.get("requestBody")
             if body is not None:
                 body = _resolve(document, body)
                 for media_type, content in body["content"].items():
-                    entry.body[media_type] = _Schema(content["schema"], components, "body")
+                    entry.body[media_type] = Schema(content["schema"], name, "body")
             compiled[entry.operation_id] = entry
     return compiled
 
@@ -163,3 +251,9 @@ def operations(name: str = API_SPEC) -> dict[str, Operation]:
 def check_admin_body(operation_id: str, document: Any) -> None:
     """Check a control-plane body given in Python (the test handle, a state file) as its endpoint checks it."""
     operations(ADMIN_SPEC)[operation_id].body["application/json"].check(document)
+
+
+@cache
+def component_schema(name: str, spec: str = ADMIN_SPEC) -> Schema:
+    """The compiled ``#/components/schemas/<name>`` of a contract file, e.g. the seed file's ``SeedFile``."""
+    return Schema({"$ref": f"#/components/schemas/{name}"}, spec, name)

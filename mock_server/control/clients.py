@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Any
 
 from starlette.requests import Request
@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_server.domain.clients import Client
-from mock_server.fixtures import domain_for
+from mock_server.fixtures import client_from
 from mock_server.http import JSONResponse, body_fields
 from mock_server.spec import ADMIN_SPEC, operations
 from mock_server.state import EmulatorState
@@ -23,9 +23,7 @@ def client_view(state: EmulatorState, client: Client) -> dict[str, Any]:
 
 def new_client(state: EmulatorState, fields: dict[str, Any]) -> Client:
     """A client from schema-checked ``NewClient`` fields; unset quota fields take the fixtures' default."""
-    client_id = fields["client_id"]
-    quota = replace(state.fixtures.default_quota, **fields.get("quota", {}))
-    return Client(client_id, fields["client_secret"], fields.get("domain", domain_for(client_id)), quota)
+    return client_from(fields, state.fixtures.default_quota)
 
 
 def routes(state: EmulatorState) -> list[Route]:

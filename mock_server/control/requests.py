@@ -23,8 +23,8 @@ def routes(journal: Journal) -> list[Route]:
             client_id=query.get("client_id"),
             method=query.get("method"),
             path=query.get("path"),
-            status=int(query["status"]) if "status" in query else None,
-            limit=int(query["limit"]) if "limit" in query else None,
+            status=query.get("status"),
+            limit=query.get("limit"),
         )
         return JSONResponse({"capacity": journal.capacity, "requests": entries})
 

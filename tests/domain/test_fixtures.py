@@ -46,6 +46,8 @@ def test_client_quota_overrides_default_field_by_field() -> None:
         ),
         ({"clients": [{"client_id": "a", "client_secret": "s", "external_script": {"url": "ftp://x"}}]}, "url"),
         ({"default_quota": {"time_unit": "fortnight"}}, "time_unit"),
+        ({"default_quota": {"interval": 10**6, "time_unit": "month"}}, "interval"),
+        ({"token_lifetime_seconds": 31_536_001}, "token_lifetime_seconds"),
     ],
 )
 def test_bad_fixtures_are_refused_with_the_place_named(document: dict[str, object], message: str) -> None:
@@ -69,3 +71,29 @@ def test_fixture_errors_never_quote_a_secret(secret: object) -> None:
     assert "client_secret" in str(error.value)
     assert "S3CRET" not in str(error.value)
     assert "123456789" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"clients": {"client_id": "a", "client_secret": "S3CRET"}},  # a mapping where a list belongs
+        [{"client_id": "a", "client_secret": "S3CRET"}],  # the clients without the file around them
+        {"clients": [{"client_id": "a b", "client_secret": "S3CRET", "colour": "red"}]},
+    ],
+)
+def test_a_misplaced_secret_is_not_quoted_either(document: object) -> None:
+    with pytest.raises(FixtureError) as error:
+        parse_fixtures(document)
+    assert "S3CRET" not in str(error.value)
+
+
+def test_the_repositorys_seed_files_load() -> None:
+    root = Path(__file__).resolve().parents[2]
+    for path in (root / "fixtures" / "default.yaml", root / "benchmarks" / "fixtures.yaml"):
+        assert load_fixtures(path).clients, path
+
+
+@pytest.mark.parametrize("document", [[], 0, "clients"])
+def test_a_file_that_is_not_a_mapping_is_refused(document: object) -> None:
+    with pytest.raises(FixtureError, match='is not of type "object"'):
+        parse_fixtures(document)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.http.default_seed import ACCOUNTS, TOKEN, bearer
 
@@ -73,3 +74,26 @@ def test_a_fixture_client_replaced_at_run_time_keeps_its_new_secret_through_its_
     assert http.post(TOKEN, data={"client_id": "local-client", "client_secret": "local-secret"}).status_code == 401
     http.post("/__admin/reset")
     assert bearer(http, "local-client", "local-secret")
+
+
+@pytest.mark.parametrize("time_unit", ["minute", "hour", "day", "week", "month"])
+def test_the_largest_quota_allowed_is_served_on_any_date_the_clock_takes(http: httpx.Client, time_unit: str) -> None:
+    quota = {"limit": 1_000_000_000, "interval": 1000, "time_unit": time_unit, "spike_per_second": 1_000_000_000}
+    assert (
+        http.post("/__admin/clients", json={"client_id": "big", "client_secret": "s", "quota": quota}).status_code
+        == 201
+    )
+    assert http.post("/__admin/clock", json={"now": "2999-12-31T23:59:59Z", "freeze": True}).status_code == 200
+    reply = http.get(ACCOUNTS, headers=bearer(http, "big", "s"))
+    assert reply.status_code == 200, reply.text
+    assert (reply.headers["quota-limit"], reply.headers["quota-interval"]) == ("1000000000", "1000")
+
+
+@pytest.mark.parametrize(
+    "quota",
+    [{"limit": 1_000_000_001}, {"limit": 10**20}, {"interval": 1001}, {"spike_per_second": 1_000_000_001}],
+)
+def test_a_quota_beyond_its_bounds_is_a_400(http: httpx.Client, quota: dict[str, int]) -> None:
+    reply = http.post("/__admin/clients", json={"client_id": "big", "client_secret": "s", "quota": quota})
+    assert reply.status_code == 400
+    assert "maximum" in reply.json()["info"]

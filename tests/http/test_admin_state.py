@@ -46,9 +46,13 @@ def _break(snapshot: dict[str, Any], how: str) -> None:
     elif how == "duplicate username":
         accounts = snapshot["clients"][0]["sip_accounts"]
         accounts.append({**accounts[0], "id": "9"})
+    elif how == "client id POST refuses":
+        snapshot["clients"][1]["client_id"] = "a b"
 
 
-@pytest.mark.parametrize("how", ["duplicate client", "missing field", "wrong format", "duplicate username"])
+@pytest.mark.parametrize(
+    "how", ["duplicate client", "missing field", "wrong format", "duplicate username", "client id POST refuses"]
+)
 def test_a_bad_snapshot_is_refused_whole_and_nothing_changes(http: httpx.Client, how: str) -> None:
     headers = bearer(http)
     http.post("/__admin/clients", json={"client_id": "extra", "client_secret": "x"})
