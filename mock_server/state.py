@@ -20,7 +20,7 @@ from mock_server.domain.snapshot import export_state, load_state
 from mock_server.domain.tenants import Backends
 from mock_server.domain.tokens import TokenStore
 from mock_server.errors import ClientAlreadyExists, ClientNotFound
-from mock_server.fixtures import Fixtures
+from mock_server.fixtures import Fixtures, client_from
 from mock_server.paths import API_PREFIX
 from mock_server.scripts.fetch import FetchPolicy
 
@@ -83,6 +83,10 @@ class EmulatorState:
                 tenant.sip_accounts.create(account["username"], account)
             if seed.external_script is not None:
                 tenant.external_scripts.create(seed.external_script["url"], seed.external_script.get("name", ""))
+
+    def new_client(self, fields: dict[str, Any]) -> Client:
+        """A client from schema-checked ``NewClient`` fields; unset quota fields take the fixtures' default."""
+        return client_from(fields, self.fixtures.default_quota)
 
     def add_client(self, client: Client) -> None:
         """Register a client at run time: its own empty tenant, until it is deleted or a full reset."""

@@ -29,8 +29,6 @@ import httpx
 
 from mock_server.app import Emulator, create_app
 from mock_server.clock import Clock
-from mock_server.control.clients import new_client
-from mock_server.control.faults import chaos_spec
 from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
 from mock_server.domain.faults import FaultRule
 from mock_server.domain.journal import Journal
@@ -100,7 +98,7 @@ class Faults:
 
     def chaos(self, seed: int, rate: float, **options: Any) -> dict[str, Any]:
         """Random faults on ``rate`` of all calls, seeded; ``statuses`` and ``latency_ms`` narrow what they are."""
-        spec = chaos_spec(_check("adminSetChaos", {"seed": seed, "rate": rate, **options}))
+        spec = ChaosSpec.from_fields(_check("adminSetChaos", {"seed": seed, "rate": rate, **options}))
 
         def start() -> dict[str, Any]:
             self._plan.set_chaos(spec)
@@ -440,7 +438,7 @@ class ApidazeMock:
             fields["domain"] = domain
         if quota is not None:
             fields["quota"] = dict(quota)
-        self.state.add_client(new_client(self.state, _check("adminAddClient", fields)))
+        self.state.add_client(self.state.new_client(_check("adminAddClient", fields)))
 
 
 _numbers = itertools.count(1)

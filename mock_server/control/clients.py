@@ -10,7 +10,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_server.domain.clients import Client
-from mock_server.fixtures import client_from
 from mock_server.http import JSONResponse, body_fields
 from mock_server.spec import ADMIN_SPEC, operations
 from mock_server.state import EmulatorState
@@ -21,17 +20,12 @@ def client_view(state: EmulatorState, client: Client) -> dict[str, Any]:
     return {"client_id": client.client_id, "domain": client.domain, "quota": asdict(client.quota), "origin": origin}
 
 
-def new_client(state: EmulatorState, fields: dict[str, Any]) -> Client:
-    """A client from schema-checked ``NewClient`` fields; unset quota fields take the fixtures' default."""
-    return client_from(fields, state.fixtures.default_quota)
-
-
 def routes(state: EmulatorState) -> list[Route]:
     add_op = operations(ADMIN_SPEC)["adminAddClient"]
 
     async def collection(request: Request) -> Response:
         if request.method == "POST":
-            client = new_client(state, await body_fields(request, add_op))
+            client = state.new_client(await body_fields(request, add_op))
             state.add_client(client)
             return JSONResponse(client_view(state, client), 201)
         return JSONResponse({"clients": [client_view(state, client) for client in state.clients.all()]})

@@ -9,24 +9,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
-from mock_server.errors import InvalidRequest
 from mock_server.http import JSONResponse, body_fields
 from mock_server.spec import ADMIN_SPEC, operations
-
-
-def chaos_spec(fields: dict[str, Any]) -> ChaosSpec:
-    """A chaos setting from schema-checked ``Chaos`` fields."""
-    extra: dict[str, Any] = {}
-    if "statuses" in fields:
-        extra["statuses"] = tuple(fields["statuses"])
-    if "actions" in fields:
-        extra["actions"] = tuple(fields["actions"])
-    if "latency_ms" in fields:
-        extra["latency_ms"] = tuple(fields["latency_ms"])
-    try:
-        return ChaosSpec(fields["seed"], float(fields["rate"]), **extra)
-    except ValueError as error:
-        raise InvalidRequest(info=str(error)) from None
 
 
 def faults_view(plan: FaultPlan) -> dict[str, Any]:
@@ -51,7 +35,7 @@ def routes(plan: FaultPlan) -> list[Route]:
 
     async def chaos(request: Request) -> Response:
         if request.method == "PUT":
-            plan.set_chaos(chaos_spec(await body_fields(request, chaos_op)))
+            plan.set_chaos(ChaosSpec.from_fields(await body_fields(request, chaos_op)))
         elif request.method == "DELETE":
             plan.set_chaos(None)
             return Response(status_code=204)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.domain.faults import ACTIONS, Fault, FaultRule, FaultSpec, draw_delay
-from mock_server.errors import NotFound
+from mock_server.errors import InvalidRequest, NotFound
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,18 @@ class ChaosSpec:
             return cls(int(seed), float(rate))
         except ValueError:
             raise ValueError(f"--chaos wants SEED:RATE with an integer seed and 0 <= RATE <= 1, got {text!r}") from None
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> ChaosSpec:
+        """A chaos setting from schema-checked ``Chaos`` fields (the control plane's and the test handle's)."""
+        extra: dict[str, Any] = {}
+        for name in ("statuses", "actions", "latency_ms"):
+            if name in fields:
+                extra[name] = tuple(fields[name])
+        try:
+            return cls(fields["seed"], float(fields["rate"]), **extra)
+        except ValueError as error:
+            raise InvalidRequest(info=str(error)) from None
 
     def view(self) -> dict[str, Any]:
         return {

@@ -58,4 +58,4 @@ def _allow(headers: MutableHeaders, origin: str | None) -> None:
         headers["access-control-allow-origin"] = origin
         headers.add_vary_header("Origin")
     else:
-        headers["access-control-allow-origin"] = "*"
+        headers.raw.append((b"access-control-allow-origin", b"*"))

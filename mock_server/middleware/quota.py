@@ -12,20 +12,20 @@ from mock_server.errors import QuotaExceeded, SpikeArrest
 from mock_server.http import error_response
 
 
-def quota_headers(state: QuotaState) -> dict[str, str]:
-    """The five ``quota-*`` headers of a call, in this order.
+def quota_headers(state: QuotaState) -> list[tuple[bytes, bytes]]:
+    """The five ``quota-*`` headers of a call, in this order, as raw ASGI header pairs.
 
     Names go out in lower case, as uvicorn writes every header name (KPN's pages spell ``quota-reset-UTC``; HTTP
     header names are case-insensitive, see docs/decisions.md).
     """
     policy = state.policy
-    return {
-        "quota-interval": str(policy.interval),
-        "quota-time-unit": policy.time_unit,
-        "quota-limit": str(policy.limit),
-        "quota-used": str(state.used),
-        "quota-reset-utc": iso_utc(state.reset_at, millis=False),
-    }
+    return [
+        (b"quota-interval", str(policy.interval).encode()),
+        (b"quota-time-unit", policy.time_unit.encode()),
+        (b"quota-limit", str(policy.limit).encode()),
+        (b"quota-used", str(state.used).encode()),
+        (b"quota-reset-utc", iso_utc(state.reset_at, millis=False).encode()),
+    ]
 
 
 class QuotaMiddleware:
@@ -45,9 +45,7 @@ class QuotaMiddleware:
 
         async def send_with_quota(message: Message) -> None:
             if message["type"] == "http.response.start":
-                answer = MutableHeaders(scope=message)
-                for name, value in headers.items():
-                    answer.append(name, value)
+                MutableHeaders(scope=message).raw.extend(headers)
             await send(message)
 
         if state.allowed:
