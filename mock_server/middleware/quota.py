@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.clock import Clock, iso_utc
-from mock_server.domain.clients import Client
+from mock_server.domain.clients import Client, QuotaPolicy
 from mock_server.domain.quota import QuotaBook, QuotaState
 from mock_server.errors import QuotaExceeded, SpikeArrest
 from mock_server.http import error_response
+
+
+# Only quota-used changes from call to call: a policy's three headers are made once per policy and the reset header
+# once per window (a minute or more), not on every call.
+@lru_cache(maxsize=256)
+def _policy_headers(policy: QuotaPolicy) -> tuple[tuple[bytes, bytes], ...]:
+    return (
+        (b"quota-interval", str(policy.interval).encode()),
+        (b"quota-time-unit", policy.time_unit.encode()),
+        (b"quota-limit", str(policy.limit).encode()),
+    )
+
+
+@lru_cache(maxsize=256)
+def _reset_header(reset_at: float) -> tuple[bytes, bytes]:
+    return (b"quota-reset-utc", iso_utc(reset_at, millis=False).encode())
 
 
 def quota_headers(state: QuotaState) -> list[tuple[bytes, bytes]]:
@@ -18,14 +36,7 @@ def quota_headers(state: QuotaState) -> list[tuple[bytes, bytes]]:
     Names go out in lower case, as uvicorn writes every header name (KPN's pages spell ``quota-reset-UTC``; HTTP
     header names are case-insensitive, see docs/decisions.md).
     """
-    policy = state.policy
-    return [
-        (b"quota-interval", str(policy.interval).encode()),
-        (b"quota-time-unit", policy.time_unit.encode()),
-        (b"quota-limit", str(policy.limit).encode()),
-        (b"quota-used", str(state.used).encode()),
-        (b"quota-reset-utc", iso_utc(state.reset_at, millis=False).encode()),
-    ]
+    return [*_policy_headers(state.policy), (b"quota-used", str(state.used).encode()), _reset_header(state.reset_at)]
 
 
 class QuotaMiddleware:
