@@ -123,3 +123,11 @@ def test_a_crash_becomes_a_500_in_the_apis_shape(emulator: Emulator, monkeypatch
 def test_transaction_ids_are_unique_per_request(api: Api) -> None:
     ids = {api.http.get(API_PREFIX + "/sipaccounts").json()["transactionId"] for _ in range(5)}
     assert len(ids) == 5
+
+
+@pytest.mark.parametrize("path", ["/nothing%0Ahere", API_PREFIX + "/sipaccounts/1%0A", "/__admin%0A/health"])
+def test_a_path_with_a_newline_gets_the_apis_404(api: Api, path: str) -> None:
+    response = api.http.get(path, headers=api.auth())
+    assert response.status_code in (400, 404)
+    assert set(response.json()) == ERROR_FIELDS
+    assert response.headers["api-version"] == "v1.1.1"
