@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ class Figures:
     p99_ms: float
     unexpected: int  # answers with another status than the endpoint's, plus socket errors
     cpu_seconds: float  # CPU time the server (all its threads and children) used during the run
+    wrong: tuple[tuple[str, int], ...] = ()  # the unexpected, by status ("socket" for errors and time-outs)
 
     @property
     def rate(self) -> float:
@@ -68,6 +70,14 @@ class Row:
 
     def unexpected(self, key: str) -> int:
         return sum(run.unexpected for run in self.runs[key])
+
+    def unexpected_text(self, key: str) -> str:
+        """The count, and what they were: "3 (500: 2, socket: 1)"."""
+        counts: Counter[str] = Counter()
+        for run in self.runs[key]:
+            counts.update(dict(run.wrong))
+        detail = ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
+        return f"{self.unexpected(key)} ({detail})" if detail else str(self.unexpected(key))
 
 
 @dataclass(frozen=True)
@@ -182,7 +192,7 @@ def render(
                 f"| {row.endpoint.title} | {specs[key].label} | {row.median(key, 'rate'):,.0f} "
                 f"| {row.median(key, 'core_share'):.0%} | {row.median(key, 'capacity'):,.0f} "
                 f"| {row.median(key, 'p50_ms'):.2f} | {row.median(key, 'p99_ms'):.2f} ({best:.2f}) "
-                f"| {row.unexpected(key)} | {row.answer_bytes.get(key, 0):,} |"
+                f"| {row.unexpected_text(key)} | {row.answer_bytes.get(key, 0):,} |"
             )
     lines += ["", "| server | command | start-up s | peak RSS MiB |", "|---|---|---:|---:|"]
     for key in keys:

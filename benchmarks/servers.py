@@ -132,6 +132,7 @@ class ServerSpec:
     ready_path: str  # answers 200 once the server is up
     ready_headers: tuple[tuple[str, str], ...] = ()
     missing: str | None = None  # why it cannot run here
+    version: str = ""  # what it is, before what version_command prints
     version_command: tuple[str, ...] = ()  # prints its version (first line)
 
     def command(self, pin: Pinning, port: int, work: Path) -> list[str]:
@@ -174,6 +175,7 @@ def server_specs(tools: Path) -> dict[str, ServerSpec]:
         f"{API}/sipaccounts",
         bearer,
         missing=None if prism else f"prism not found in {tools} or on PATH (benchmarks/install-tools.sh)",
+        version="@stoplight/prism-cli",
         version_command=(str(prism), "--version") if prism else (),
     )
     jar, java = find_wiremock_jar(tools), shutil.which("java")
@@ -202,6 +204,7 @@ def server_specs(tools: Path) -> dict[str, ServerSpec]:
         ),
         "/__admin/health",
         missing=missing,
+        version=f"{jar.stem} on" if jar else "",
         version_command=(java, "-version") if jar and java else (),
     )
     return specs
@@ -258,7 +261,9 @@ class Server:
                 if call(self.port, "GET", self.spec.ready_path, headers=headers, timeout=1.0)[0] == 200:
                     return time.perf_counter() - self.started
             time.sleep(0.005)
-        raise RuntimeError(f"{self.spec.key} did not answer 200 on {self.spec.ready_path} in {timeout:g} s")
+        raise RuntimeError(
+            f"{self.spec.key} did not answer 200 on {self.spec.ready_path} in {timeout:g} s: {self.log_tail()}"
+        )
 
     def log_tail(self, lines: int = 15) -> str:
         with contextlib.suppress(OSError):

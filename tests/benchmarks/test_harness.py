@@ -102,3 +102,15 @@ def test_targets_are_judged_per_cpu_second_against_the_same_rounds(bench_module:
     assert verdicts["list: p99 < 10 ms"] == "MISSED"  # the median round's 11 ms
     assert verdicts["memory < 150 MiB"] == "MISSED"
     assert verdicts["start-up < 1.5 s"] == "met"
+
+
+def test_unexpected_answers_say_what_they_were(bench_module: Callable[[str], ModuleType]) -> None:
+    report = bench_module("report")
+    endpoints = bench_module("endpoints")
+    row = report.Row(endpoints.ENDPOINTS[0])
+    row.runs["prism"] = [
+        report.Figures(100, 1.0, 1.0, 2.0, 3, 1.0, (("500", 2), ("socket", 1))),
+        report.Figures(100, 1.0, 1.0, 2.0, 1, 1.0, (("500", 1),)),
+        report.Figures(100, 1.0, 1.0, 2.0, 0, 1.0),
+    ]
+    assert row.unexpected_text("prism") == "4 (500: 3, socket: 1)"
