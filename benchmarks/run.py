@@ -163,6 +163,57 @@ def check_answer(server: Server, endpoint: Endpoint, token: str | None) -> tuple
     return status, answer
 
 
+def start(spec: ServerSpec, pin: Pinning, work: Path, stack: contextlib.ExitStack) -> Server | str:
+    """The server, stopped when ``stack`` closes; for Prism or WireMock, why it did not start instead."""
+    try:
+        return stack.enter_context(running(spec, pin, work))
+    except RuntimeError as error:
+        if spec.kind != "mock":
+            raise
+        print(f"  {spec.key}: not measured: {error}", flush=True)
+        return f"did not start: {error}"
+
+
+def check_server(
+    server: Server, endpoints: Sequence[Endpoint], rows: Sequence[Row], tokens: dict[str, str], work: Path
+) -> None:
+    """One request per endpoint before the load: each must get its status (Prism's and WireMock's are only warned
+    about, and counted under load). The default emulator answers every endpoint, for the bare app to serve."""
+    key = server.spec.key
+    answers: dict[str, dict[str, Any]] = {}
+    rows_by_name = {row.endpoint.name: row for row in rows}
+    for endpoint in ENDPOINTS if key == "default" else endpoints:
+        status, answer = check_answer(server, endpoint, endpoint.token(server.spec.kind, tokens))
+        if endpoint.name in rows_by_name:
+            rows_by_name[endpoint.name].answer_bytes[key] = len(answer)
+        answers[endpoint.name] = {"status": status, "body": answer.decode()}
+        if status != endpoint.status:
+            problem = f"{key}, {endpoint.name}: expected {endpoint.status}, got {status}: {answer[:300]!r}"
+            if server.spec.kind != "mock":
+                raise RuntimeError(problem)
+            print(f"  WARNING {problem} (counted as unexpected answers)", flush=True)
+    if key == "default":
+        (work / "answers.json").write_text(json.dumps(answers), encoding="utf-8")
+
+
+def jit_warmup(
+    server: Server,
+    endpoints: Sequence[Endpoint],
+    tokens: dict[str, str],
+    generator: str,
+    pin: Pinning,
+    args: argparse.Namespace,
+) -> None:
+    """Load over every endpoint before anything is measured: Node's and the JVM's compilers need it."""
+    if args.jit_warmup <= 0:
+        return
+    print(f"  {server.spec.key}: {args.jit_warmup:g} s of load over every endpoint, for its JIT compiler", flush=True)
+    each = args.jit_warmup / len(endpoints)
+    for endpoint in endpoints:
+        token = endpoint.token(server.spec.kind, tokens)
+        load(generator, pin, server, endpoint, token, f"jit{endpoint.name}", args.connections, each)
+
+
 # --- memory and start-up --------------------------------------------------------------------------------------
 
 
@@ -330,56 +381,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = [Row(endpoint) for endpoint in endpoints]
     startups: dict[str, float] = {}
     peak_rss: dict[str, int] = {}
-    with tempfile.TemporaryDirectory(prefix="apidaze-bench-") as temp, contextlib.ExitStack() as stack:
+    with tempfile.TemporaryDirectory(prefix="apidaze-bench-") as temp:
         work = Path(temp)
         contract = load_contract()
         (work / "apidaze-cpaas.json").write_text(prism_contract(contract), encoding="utf-8")
         write_wiremock_root(work / "wiremock", contract)
         print(f"  Prism's contract and WireMock's {len(ENDPOINTS)} stubs written to {work}", flush=True)
-        servers: dict[str, Server] = {}
-        tokens: dict[str, dict[str, str]] = {}
-        for key in [key for key in SERVER_KEYS if key in specs]:  # the default emulator first: the bare app's answers
-            try:
-                servers[key] = stack.enter_context(running(specs[key], pin, work))
-            except RuntimeError as error:
-                if key in ("default", "no-access-log", "bare"):
-                    raise
-                skipped[key] = f"did not start: {error}"
-                del specs[key]
-                print(f"  {key}: not measured: {error}", flush=True)
-                continue
-            server = servers[key]
-            startups[key] = server.startup_seconds
-            # Each emulator issues its own tokens; the bare app gets the default emulator's, Prism and WireMock one
-            # of their own (endpoints.MOCK_TOKEN).
-            own = server.spec.kind == "emulator"
-            tokens[key] = {client: token_for(server.port, client) for client in SECRETS} if own else tokens["default"]
-            answers: dict[str, dict[str, Any]] = {}
-            rows_by_name = {row.endpoint.name: row for row in rows}
-            # The default emulator answers every endpoint once, for the bare app to serve; the others those measured.
-            for endpoint in ENDPOINTS if key == "default" else endpoints:
-                status, answer = check_answer(server, endpoint, endpoint.token(server.spec.kind, tokens[key]))
-                if endpoint.name in rows_by_name:
-                    rows_by_name[endpoint.name].answer_bytes[key] = len(answer)
-                answers[endpoint.name] = {"status": status, "body": answer.decode()}
-                if status != endpoint.status:
-                    problem = f"{key}, {endpoint.name}: expected {endpoint.status}, got {status}: {answer[:300]!r}"
-                    if server.spec.kind != "mock":
-                        raise RuntimeError(problem)
-                    print(f"  WARNING {problem} (counted as unexpected answers)", flush=True)
-            if key == "default":
-                (work / "answers.json").write_text(json.dumps(answers), encoding="utf-8")
-            if server.spec.kind == "mock" and args.jit_warmup > 0:
-                print(f"  {key}: {args.jit_warmup:g} s of load over every endpoint, for its JIT compiler", flush=True)
-                for endpoint in endpoints:
-                    token = endpoint.token("mock", tokens[key])
-                    each = args.jit_warmup / len(endpoints)
-                    load(generator, pin, server, endpoint, token, f"jit{endpoint.name}", args.connections, each)
-        for endpoint, row in zip(endpoints, rows, strict=True):
-            measure_endpoint(endpoint, servers, tokens, row, generator, pin, args)
-        for key, server in servers.items():
-            peak_rss[key] = server.memory("VmHWM")
-        stack.close()
+        with contextlib.ExitStack() as stack:
+            servers: dict[str, Server] = {}
+            tokens: dict[str, dict[str, str]] = {}
+            for key in [key for key in SERVER_KEYS if key in specs]:  # default first: it records the bare answers
+                server = start(specs[key], pin, work, stack)
+                if isinstance(server, str):
+                    skipped[key] = server
+                    del specs[key]
+                    continue
+                servers[key], startups[key] = server, server.startup_seconds
+                # Each emulator issues its own tokens; the bare app gets the default emulator's, Prism and WireMock
+                # one of their own (endpoints.MOCK_TOKEN).
+                own = server.spec.kind == "emulator"
+                tokens[key] = (
+                    {client: token_for(server.port, client) for client in SECRETS} if own else tokens["default"]
+                )
+                check_server(server, endpoints, rows, tokens[key], work)
+                if server.spec.kind == "mock":
+                    jit_warmup(server, endpoints, tokens[key], generator, pin, args)
+            for endpoint, row in zip(endpoints, rows, strict=True):
+                measure_endpoint(endpoint, servers, tokens, row, generator, pin, args)
+            peak_rss = {key: server.memory("VmHWM") for key, server in servers.items()}
         startup = [startups["default"]]
         memory: dict[str, Any] | None = None
         if args.accounts > 0:
@@ -387,7 +416,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             startup.append(memory["startup"])
         startup += startup_samples(specs["default"], pin, work, max(0, args.startups - len(startup)))
 
-    found = checks(rows, memory["rss"] if memory else None, startup)
     lines = [
         *header,
         f"- load: {args.connections} connections; Prism and WireMock first get {args.jit_warmup:g} s of load over "
@@ -395,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"round(s) of {args.duration:g} s per server, the order rotating each round",
         f"- load average (1, 5, 15 min) before / after: {load_before} / {load_average()}",
         "",
-        *render(rows, specs, startups, peak_rss, skipped, found),
+        *render(rows, specs, startups, peak_rss, skipped, checks(rows, memory["rss"] if memory else None, startup)),
     ]
     if memory:
         lines.append(
