@@ -30,9 +30,13 @@ class Figures:
     seconds: float
     p50_ms: float
     p99_ms: float
-    unexpected: int  # answers with another status than the endpoint's, plus socket errors
     cpu_seconds: float  # CPU time the server (all its threads and children) used during the run
-    wrong: tuple[tuple[str, int], ...] = ()  # the unexpected, by status ("socket" for errors and time-outs)
+    # Answers with another status than the endpoint's, by status, and socket errors and time-outs as "socket".
+    wrong: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def unexpected(self) -> int:
+        return sum(count for _, count in self.wrong)
 
     @property
     def rate(self) -> float:

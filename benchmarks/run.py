@@ -99,7 +99,6 @@ def load(
         seconds=raw["duration_us"] / 1e6,
         p50_ms=raw["p50_us"] / 1000,
         p99_ms=raw["p99_us"] / 1000,
-        unexpected=sum(wrong.values()),
         cpu_seconds=cpu,
         wrong=tuple(sorted(wrong.items())),
     )

@@ -85,7 +85,7 @@ def test_targets_are_judged_per_cpu_second_against_the_same_rounds(bench_module:
     listing = next(endpoint for endpoint in endpoints.ENDPOINTS if endpoint.name == "list")
 
     def run(requests: int, cpu: float, p99: float = 3.0) -> object:
-        return report.Figures(requests, 3.0, 1.0, p99, 0, cpu)
+        return report.Figures(requests, 3.0, 1.0, p99, cpu)
 
     row = report.Row(listing)
     # Round 2 is slow for everyone (a noisy neighbour): per-round ratios stay put.
@@ -109,8 +109,8 @@ def test_unexpected_answers_say_what_they_were(bench_module: Callable[[str], Mod
     endpoints = bench_module("endpoints")
     row = report.Row(endpoints.ENDPOINTS[0])
     row.runs["prism"] = [
-        report.Figures(100, 1.0, 1.0, 2.0, 3, 1.0, (("500", 2), ("socket", 1))),
-        report.Figures(100, 1.0, 1.0, 2.0, 1, 1.0, (("500", 1),)),
-        report.Figures(100, 1.0, 1.0, 2.0, 0, 1.0),
+        report.Figures(100, 1.0, 1.0, 2.0, 1.0, (("500", 2), ("socket", 1))),
+        report.Figures(100, 1.0, 1.0, 2.0, 1.0, (("500", 1),)),
+        report.Figures(100, 1.0, 1.0, 2.0, 1.0),
     ]
     assert row.unexpected_text("prism") == "4 (500: 3, socket: 1)"
