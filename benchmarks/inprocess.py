@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from bare_app import THROTTLED_PATH, Answer, create_bare_app
-from run import ENDPOINTS, FIXTURES, FORM, SECRETS, TOKEN_PATH, Endpoint
+from bare_app import Answer, create_bare_app
+from endpoints import ENDPOINTS, FORM, SECRETS, TOKEN_PATH, Endpoint
+from servers import FIXTURES
 from starlette.types import ASGIApp, Message
 
 from mock_server.app import create_app
@@ -74,14 +75,13 @@ async def call(app: ASGIApp, method: str, target: str, headers: dict[str, str], 
     return status, b"".join(chunks)
 
 
-async def measure(app: ASGIApp, endpoint: Endpoint, path: str, token: str | None, count: int) -> float:
-    headers = {"Content-Type": endpoint.content_type} if endpoint.content_type else {}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    bodies = [(endpoint.body or "").replace("{n}", f"user{next(_UNIQUE)}").encode() for _ in range(count)]
+async def measure(app: ASGIApp, endpoint: Endpoint, kind: str, token: str | None, count: int) -> float:
+    request = endpoint.request(kind)
+    headers = request.header_map(token)
+    bodies = [(request.body or "").replace("{n}", f"user{next(_UNIQUE)}").encode() for _ in range(count)]
     started = time.process_time()
     for body in bodies:
-        status, answer = await call(app, endpoint.method, path, headers, body)
+        status, answer = await call(app, request.method, request.path, headers, body)
         if status != endpoint.status:
             raise RuntimeError(f"{endpoint.name}: {status} {answer!r}")
     return (time.process_time() - started) / count * 1e6
@@ -97,23 +97,22 @@ async def main_async(count: int, profile: str | None, cumulative: bool) -> None:
     throttled = next(endpoint for endpoint in ENDPOINTS if endpoint.name == "throttled")
     # The throttled client's one call of its window, so every measured call gets the 429.
     await call(emulator, "GET", throttled.path, {"Authorization": f"Bearer {tokens['bench-throttled']}"}, b"")
-    answers: dict[str, Answer] = {endpoint.name: (endpoint.status, b"{}", []) for endpoint in ENDPOINTS}
+    answers: dict[str, Answer] = {endpoint.name: (endpoint.status, b"{}") for endpoint in ENDPOINTS}
     bare = create_bare_app(answers)
     for endpoint in ENDPOINTS:
-        token = tokens.get(endpoint.client) if endpoint.client else None
-        bare_path = THROTTLED_PATH if endpoint.name == "throttled" else endpoint.path
+        token = endpoint.token("emulator", tokens)
         if profile == endpoint.name:
             profiler = cProfile.Profile()
             profiler.enable()
-            await measure(emulator, endpoint, endpoint.path, token, count)
+            await measure(emulator, endpoint, "emulator", token, count)
             profiler.disable()
             sort = "cumulative" if cumulative else "tottime"
             pstats.Stats(profiler).sort_stats(sort).print_stats(30)
             continue
-        await measure(emulator, endpoint, endpoint.path, token, count // 10)  # warm up
+        await measure(emulator, endpoint, "emulator", token, count // 10)  # warm up
         # The best of three: noise from elsewhere on the machine only ever adds time.
-        emu = min([await measure(emulator, endpoint, endpoint.path, token, count) for _ in range(3)])
-        ceiling = min([await measure(bare, endpoint, bare_path, token, count) for _ in range(3)])
+        emu = min([await measure(emulator, endpoint, "emulator", token, count) for _ in range(3)])
+        ceiling = min([await measure(bare, endpoint, "bare", token, count) for _ in range(3)])
         print(f"{endpoint.name:10} emulator {emu:6.1f} us  bare {ceiling:5.1f} us  extra {emu - ceiling:6.1f} us")
 
 

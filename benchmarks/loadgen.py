@@ -2,8 +2,9 @@
 
 Same model as wrk: ``connections`` keep-alive connections, each sending its next request as soon as the last
 answer is in, for ``duration`` seconds. Same arguments as the wrk script (``{n}`` in the body becomes a unique
-value) and the same one-line output, ``WRK_JSON {...}``. Being Python, it tops out at far fewer requests per second
-than wrk, so its figures are a floor, and run.py says which generator it used.
+value, each extra argument is one more header) and the same one-line output, ``WRK_JSON {...}``. Being Python, it
+tops out at far fewer requests per second than wrk, so its figures are a floor, and run.py says which generator it
+used.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 
-def _request_bytes(method: str, host: str, path: str, headers: dict[str, str], body: str) -> bytes:
+def request_bytes(method: str, host: str, path: str, headers: dict[str, str], body: str) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     encoded = body.encode()
@@ -26,15 +27,23 @@ def _request_bytes(method: str, host: str, path: str, headers: dict[str, str], b
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + encoded
 
 
-async def _read_answer(reader: asyncio.StreamReader) -> int:
+async def read_answer(reader: asyncio.StreamReader) -> int:
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
-    length = 0
+    length, chunked = 0, False
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
+        name = name.strip().lower()
+        if name == b"content-length":
             length = int(value)
-    if length:
+        elif name == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
+    if chunked:  # WireMock's answers
+        while size := int((await reader.readuntil(b"\r\n")).split(b";", 1)[0], 16):
+            await reader.readexactly(size + 2)
+        while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, then the blank line
+            pass
+    elif length:
         await reader.readexactly(length)
     return status
 
@@ -48,17 +57,18 @@ async def run(
     prefix: str,
     connections: int,
     duration: float,
+    extra_headers: Sequence[str] = (),
 ) -> dict[str, object]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    headers: dict[str, str] = {}
+    headers = dict(line.split(": ", 1) for line in extra_headers)
     if content_type:
         headers["Content-Type"] = content_type
     if token:
         headers["Authorization"] = f"Bearer {token}"
     template = body or ""
-    fixed = None if "{n}" in template else _request_bytes(method, parts.netloc, path, headers, template)
+    fixed = None if "{n}" in template else request_bytes(method, parts.netloc, path, headers, template)
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
     socket_errors = 0
@@ -77,12 +87,12 @@ async def run(
                 if fixed is None:
                     counter += 1
                     payload = template.replace("{n}", f"{prefix}{number}x{counter}")
-                    request = _request_bytes(method, parts.netloc, path, headers, payload)
+                    request = request_bytes(method, parts.netloc, path, headers, payload)
                 else:
                     request = fixed
                 started = time.perf_counter()
                 writer.write(request)
-                status = await _read_answer(reader)
+                status = await read_answer(reader)
                 latencies.append(time.perf_counter() - started)
                 statuses[str(status)] += 1
         except (OSError, asyncio.IncompleteReadError):
@@ -119,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("token", help='"-" for none')
     parser.add_argument("body", help='"-" for none; "{n}" becomes a unique value per request')
     parser.add_argument("prefix")
+    parser.add_argument("headers", nargs="*", help='more headers, each "Name: value"')
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=float, default=5.0)
     args = parser.parse_args(argv)
@@ -136,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.prefix,
             args.connections,
             args.duration,
+            args.headers,
         )
     )
     print("WRK_JSON " + json.dumps(figures), flush=True)

@@ -1,80 +1,103 @@
-"""Memory figure: the emulator's RSS after storing N SIP accounts spread over M clients.
+"""Fill a running emulator with SIP accounts the way users do, over HTTP, for the memory figure.
 
-Builds the app as ``apidaze-mock`` does (``create_app`` with the benchmark fixtures, which also loads the OpenAPI
-file and compiles its validators), adds M clients, stores N accounts through the tenant stores' own ``create``,
-then reads its own resident set size from ``/proc/self/status``. Prints one line, ``MEMORY_JSON {...}``.
+Registers ``--clients`` clients through the control plane (``POST /__admin/clients``), logs each in, and creates
+``--accounts`` SIP accounts spread over them through the API (``POST .../sipaccounts``, every optional field set,
+typical lengths), on 16 keep-alive connections. ``benchmarks/run.py`` then reads the server's resident memory.
+Prints one line, ``MEMORY_JSON {...}``: accounts created, clients, seconds, and answers other than 201.
 
-    python benchmarks/memory.py --accounts 100000 --clients 100
+    python benchmarks/memory.py --port 8080 --accounts 100000 --clients 100
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import asyncio
 import json
-import resource
+import time
 from collections.abc import Sequence
-from pathlib import Path
+from urllib.parse import urlencode
 
-from mock_server.app import create_app
-from mock_server.domain.clients import Client, QuotaPolicy
+from endpoints import API, FORM, JSON, TOKEN_PATH
+from loadgen import read_answer, request_bytes
+from servers import call
 
-HERE = Path(__file__).resolve().parent
+CONNECTIONS = 16
 
 
-def rss_bytes() -> tuple[int, int]:
-    """Current and peak resident set size of this process."""
-    current = peak = 0
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                current = int(line.split()[1]) * 1024
-            elif line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) * 1024
-    if not peak:  # no procfs: ru_maxrss is KiB on Linux, bytes on macOS; this is only a fallback
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        current = current or peak
-    return current, peak
+def register(port: int, clients: int) -> list[str]:
+    """New clients, one token each."""
+    tokens = []
+    for number in range(clients):
+        client_id = f"memory-client-{number:03d}"
+        secret = f"{client_id}-secret"
+        body = json.dumps({"client_id": client_id, "client_secret": secret})
+        status, answer = call(port, "POST", "/__admin/clients", body, {"Content-Type": JSON})
+        if status != 201:
+            raise RuntimeError(f"POST /__admin/clients: {status} {answer!r}")
+        form = urlencode({"client_id": client_id, "client_secret": secret})
+        status, answer = call(port, "POST", TOKEN_PATH, form, {"Content-Type": FORM})
+        if status != 200:
+            raise RuntimeError(f"token for {client_id}: {status} {answer!r}")
+        tokens.append(json.loads(answer)["access_token"])
+    return tokens
+
+
+def account_form(index: int, client: int) -> str:
+    return urlencode(
+        {
+            "username": f"user{index:06d}",
+            "name": f"Extension {index:06d} of memory-client-{client:03d}",
+            "internal_caller_id_number": str(100 + index % 900),
+            "external_caller_id_number": f"+3120{index:07d}",
+            "mwi_account": f"user{index:06d}@voicemail",
+        }
+    )
+
+
+async def create_accounts(port: int, tokens: list[str], accounts: int) -> tuple[int, int]:
+    """Create ``accounts`` accounts round-robin over the clients; answers 201 and others."""
+    pending = list(range(accounts))
+    pending.reverse()
+    created = other = 0
+
+    async def connection() -> None:
+        nonlocal created, other
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while pending:
+                number = pending.pop()
+                index, client = divmod(number, len(tokens))
+                headers = {"Content-Type": FORM, "Authorization": f"Bearer {tokens[client]}"}
+                writer.write(
+                    request_bytes(
+                        "POST", f"127.0.0.1:{port}", f"{API}/sipaccounts", headers, account_form(index, client)
+                    )
+                )
+                if await read_answer(reader) == 201:
+                    created += 1
+                else:
+                    other += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(connection() for _ in range(CONNECTIONS)))
+    return created, other
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=100)
-    parser.add_argument("--fixtures", type=Path, default=HERE / "fixtures.yaml")
     args = parser.parse_args(argv)
-
-    app = create_app(args.fixtures)
-    gc.collect()
-    empty, _ = rss_bytes()
-    state = app.state
-    per_client, extra = divmod(args.accounts, args.clients)
-    for number in range(args.clients):
-        client_id = f"memory-client-{number:03d}"
-        state.clients.add(Client(client_id, f"{client_id}-secret", f"{client_id}.apidaze.local", QuotaPolicy()))
-        store = state.backends[client_id].sip_accounts
-        for index in range(per_client + (1 if number < extra else 0)):
-            # Fields as a real client fills them: every optional field set, typical lengths.
-            store.create(
-                f"user{index:06d}",
-                {
-                    "username": f"user{index:06d}",
-                    "name": f"Extension {index:06d} of {client_id}",
-                    "internal_caller_id_number": str(100 + index % 900),
-                    "external_caller_id_number": f"+3120{index:07d}",
-                    "mwi_account": f"user{index:06d}@voicemail",
-                },
-            )
-    gc.collect()
-    stored = sum(len(state.backends[client_id].sip_accounts.list()) for client_id in state.backends.client_ids())
-    current, peak = rss_bytes()
+    started = time.perf_counter()
+    tokens = register(args.port, args.clients)
+    created, other = asyncio.run(create_accounts(args.port, tokens, args.accounts))
     figures = {
-        "accounts": stored,
-        "clients": len(state.backends.client_ids()),
-        "rss_empty_bytes": empty,
-        "rss_bytes": current,
-        "peak_rss_bytes": peak,
+        "accounts": created,
+        "clients": len(tokens),
+        "seconds": round(time.perf_counter() - started, 2),
+        "unexpected": other,
     }
     print("MEMORY_JSON " + json.dumps(figures), flush=True)
     return 0

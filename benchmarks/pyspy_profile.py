@@ -3,9 +3,10 @@
     pip install py-spy
     .venv/bin/python benchmarks/pyspy_profile.py list --seconds 10 [--keep profile.txt]
 
-Starts ``apidaze-mock`` as ``run.py`` does, loads one endpoint with the same load generator, samples the server
-with ``py-spy record --nonblocking`` (collapsed stacks), and prints the functions with the most samples on the
-stack (inclusive) and at the top of it (self), with their share of all samples.
+Starts the emulator as ``run.py`` does (default flags, so access log on, unless ``--no-access-log``), loads one
+endpoint with the same load generator, samples the server with ``py-spy record --nonblocking`` (collapsed stacks),
+and prints the functions with the most samples on the stack (inclusive) and at the top of it (self), with their
+share of all samples.
 """
 
 from __future__ import annotations
@@ -20,18 +21,9 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from run import (
-    ENDPOINTS,
-    HEALTH_PATH,
-    SECRETS,
-    emulator_command,
-    emulator_options,
-    free_port,
-    load,
-    pinning,
-    running,
-    token_for,
-)
+from endpoints import ENDPOINTS, SECRETS
+from run import load, token_for
+from servers import pinning, running, server_specs, tools_dir
 
 
 def summarise(collapsed: str, top: int) -> str:
@@ -62,50 +54,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--keep", type=Path, help="also save the collapsed stacks here")
+    parser.add_argument("--no-access-log", action="store_true", help="profile the emulator with its access log off")
     args = parser.parse_args(argv)
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     endpoint = next(e for e in ENDPOINTS if e.name == args.endpoint)
     pin = pinning(True)
     generator = "wrk" if shutil.which("wrk") else "python"
-    with tempfile.TemporaryDirectory(prefix="apidaze-profile-") as temp:
-        port = free_port()
-        with running(
-            "emulator", emulator_command(pin, port, emulator_options()), port, HEALTH_PATH, Path(temp)
-        ) as server:
-            tokens = {client: token_for(port, client) for client in SECRETS}
-            token = tokens.get(endpoint.client) if endpoint.client else None
-            result: list[object] = []
-            driver = threading.Thread(
-                target=lambda: result.append(
-                    load(
-                        generator, pin, server, endpoint.path, endpoint, token, "p", args.connections, args.seconds + 2
-                    )
-                )
+    spec = server_specs(tools_dir())["no-access-log" if args.no_access_log else "default"]
+    with tempfile.TemporaryDirectory(prefix="apidaze-profile-") as temp, running(spec, pin, Path(temp)) as server:
+        tokens = {client: token_for(server.port, client) for client in SECRETS}
+        token = endpoint.token("emulator", tokens)
+        result: list[object] = []
+        driver = threading.Thread(
+            target=lambda: result.append(
+                load(generator, pin, server, endpoint, token, "p", args.connections, args.seconds + 2)
             )
-            driver.start()
-            out = Path(temp) / "stacks.txt"
-            subprocess.run(  # noqa: S603
-                [
-                    *pin.load,
-                    py_spy,
-                    "record",
-                    "--nonblocking",
-                    "--rate",
-                    "250",
-                    "--duration",
-                    str(args.seconds),
-                    "--format",
-                    "raw",
-                    "--output",
-                    str(out),
-                    "--pid",
-                    str(server.process.pid),
-                ],
-                check=True,
-                capture_output=True,
-            )
-            driver.join()
-            collapsed = out.read_text()
+        )
+        driver.start()
+        out = Path(temp) / "stacks.txt"
+        subprocess.run(  # noqa: S603
+            [
+                *pin.load,
+                py_spy,
+                "record",
+                "--nonblocking",
+                "--rate",
+                "250",
+                "--duration",
+                str(args.seconds),
+                "--format",
+                "raw",
+                "--output",
+                str(out),
+                "--pid",
+                str(server.process.pid),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        driver.join()
+        collapsed = out.read_text()
     if args.keep:
         args.keep.write_text(collapsed)
     print(f"{endpoint.title}: {result[0] if result else 'no load figures'}")

@@ -1,6 +1,6 @@
 -- One benchmark endpoint for wrk, driven by arguments after "--" (benchmarks/run.py passes them):
---   wrk ... -s benchmarks/wrk/endpoint.lua URL -- METHOD CONTENT_TYPE TOKEN BODY PREFIX
--- "-" stands for "none" in CONTENT_TYPE, TOKEN and BODY. Each "{n}" in BODY becomes PREFIX, the thread number
+--   wrk ... -s benchmarks/wrk/endpoint.lua URL -- METHOD CONTENT_TYPE TOKEN BODY PREFIX [HEADER...]
+-- "-" stands for "none" in CONTENT_TYPE, TOKEN and BODY; each HEADER is one more "Name: value" line. Each "{n}" in BODY becomes PREFIX, the thread number
 -- and a counter, so every request of a run sends a new value (creates need unique usernames: a repeated one
 -- would be a cheap 409, not a create). done() prints one line, "WRK_JSON {...}", with the figures and every
 -- status code seen, so run.py counts unexpected answers instead of trusting wrk's own error count.
@@ -31,6 +31,10 @@ function init(args)
   headers = {}
   if content_type then headers["Content-Type"] = content_type end
   if token then headers["Authorization"] = "Bearer " .. token end
+  for index = 6, #args do
+    local name, value = args[index]:match("^([^:]+):%s*(.*)$")
+    if name then headers[name] = value end
+  end
   if body_template == nil or not body_template:find("{n}", 1, true) then
     fixed = wrk.format(method, nil, headers, body_template)
   end
