@@ -34,6 +34,8 @@ _DATA_DIRS = (_PACKAGE / "_openapi", _PACKAGE.parent / "openapi")
 API_SPEC = "apidaze-cpaas.yaml"
 ADMIN_SPEC = "admin.yaml"
 SPECS = (API_SPEC, ADMIN_SPEC)
+# The proxy's control plane (``apidaze-mock proxy``): it refers into the two above and nothing refers into it.
+PROXY_SPEC = "proxy.yaml"
 BODY_TYPES = ("application/x-www-form-urlencoded", "application/json")
 
 

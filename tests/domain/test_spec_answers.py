@@ -55,12 +55,18 @@ def test_an_undocumented_status_is_named_with_those_documented() -> None:
         ({"quota-used": None}, Problem("header.quota-used", "the quota-used header is missing", "required")),
         ({"quota-used": "-1"}, Problem("header.quota-used", "-1 is less than the minimum of 0", "minimum")),
         ({"quota-limit": "many"}, Problem("header.quota-limit", '"many" is not of type "integer"', "type")),
-        ({"access-control-allow-credentials": "yes"},
-         Problem("header.access-control-allow-credentials", '"yes" is not of type "boolean"', "type")),
-        ({"quota-reset-utc": "tomorrow"},
-         Problem("header.quota-reset-UTC", '"tomorrow" is not a "date-time"', "format")),
-        ({"content-type": "text/html"},
-         Problem("header.content-type", "'text/html' is not documented; it is application/json", "content-type")),
+        (
+            {"access-control-allow-credentials": "yes"},
+            Problem("header.access-control-allow-credentials", '"yes" is not of type "boolean"', "type"),
+        ),
+        (
+            {"quota-reset-utc": "tomorrow"},
+            Problem("header.quota-reset-UTC", '"tomorrow" is not a "date-time"', "format"),
+        ),
+        (
+            {"content-type": "text/html"},
+            Problem("header.content-type", "'text/html' is not documented; it is application/json", "content-type"),
+        ),
     ],
 )
 def test_each_header_is_required_and_read_as_its_type(change: dict[str, str | None], expected: Problem) -> None:
@@ -109,7 +115,10 @@ def test_a_body_that_is_not_json_or_not_documented_is_named() -> None:
 def test_the_value_of_a_secret_field_is_never_quoted() -> None:
     account = {"id": "1", "sip": {"username": "alice", "password": 12345678}}
     found = problems("getSipAccount", 200, HEADERS, [account])
-    assert Problem("body.0.sip.password", "breaks the type rule (the value is not quoted: it holds a secret)", "type") in found
+    assert (
+        Problem("body.0.sip.password", "breaks the type rule (the value is not quoted: it holds a secret)", "type")
+        in found
+    )
     assert all("12345678" not in problem.message for problem in found)
 
 
