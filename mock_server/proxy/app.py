@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from starlette.applications import Starlette
-from starlette.routing import BaseRoute, Mount
-from starlette.types import Receive, Scope, Send
+from starlette.routing import Mount, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.domain.journal import DEFAULT_CAPACITY, Journal
@@ -56,14 +55,17 @@ class Proxy:
             clock=clock,
             token_path=TOKEN_PATH,
         )
-        routes: list[BaseRoute] = []
-        if admin:
-            routes.append(Mount(ADMIN_PREFIX, app=create_proxy_control(self.journal, self.violations, admin_token)))
-        routes.append(Mount("", app=chain))
-        self.app = Starlette(routes=routes)
+        self.chain: ASGIApp = chain
+        control = create_proxy_control(self.journal, self.violations, admin_token) if admin else None
+        self.control = None if control is None else Router(routes=[Mount(ADMIN_PREFIX, app=control)])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+        # Every other path goes upstream, whatever it holds: a route pattern (Mount("")) misses one with a newline.
+        path: str = scope.get("path", "")
+        if self.control is not None and (path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")):
+            await self.control(scope, receive, send)
+        else:
+            await self.chain(scope, receive, send)
 
     async def aclose(self) -> None:
         """Close the connections to the upstream."""

@@ -11,6 +11,7 @@ import base64
 from collections.abc import Callable
 
 import httpx
+from starlette.types import Receive, Scope, Send
 
 from mock_server.app import create_app
 from tests.http.default_seed import CLIENT_SECRET, TOKEN
@@ -87,3 +88,24 @@ def test_both_directions_pass_unchanged(client: Callable[[str], httpx.Client]) -
     assert read_proxied.content == read_direct.content
     assert read_proxied.headers["quota-limit"] == read_direct.headers["quota-limit"]
     assert int(read_proxied.headers["quota-used"]) == int(read_direct.headers["quota-used"]) + 1
+
+
+def test_every_path_but_the_control_planes_goes_upstream(client: Callable[[str], httpx.Client]) -> None:
+    seen: list[str] = []
+
+    async def upstream_app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["path"])
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    odd = API + "/externalscripts/a%0Ab"  # a newline, which route patterns (Mount) do not match
+    with serve(upstream_app) as upstream, serve_proxy(upstream) as (url, _):
+        http = client(url)
+        through = http.get(odd, headers={"Authorization": "Bearer t"})
+        entry = http.get("/__admin/requests", params={"limit": 1}).json()["requests"][0]
+    assert seen == [entry["path"]] == [API + "/externalscripts/a\nb"]
+    assert through.status_code == 404
+    # A path the contract has (the id is any text); this bare 404 lacks every header it documents.
+    assert {(violation["side"], violation["operation"]) for violation in entry["violations"]} == {
+        ("answer", "getExternalScript")
+    }

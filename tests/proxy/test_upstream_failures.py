@@ -145,3 +145,14 @@ def test_an_upstream_verified_with_the_given_ca_answers(
     assert (reply.status_code, reply.content) == (200, b"[]")
     # This small server sends none of KPN's headers: the proxy says so, and lets the answer through.
     assert "header.quota-used" in {kind["location"] for kind in proxy.violations.summary()["violations"]}
+
+
+def test_a_request_body_over_the_bound_is_413_and_not_forwarded(client: Callable[[str], httpx.Client]) -> None:
+    with serve(create_app()) as upstream, serve_proxy(upstream) as (url, _):
+        http, direct = client(url), client(upstream)
+        reply = http.post(API + "/sipaccounts", headers=login(http), content=b"x" * (1024 * 1024 + 1))
+        upstream_saw = [entry["method"] for entry in direct.get("/__admin/requests").json()["requests"]]
+    assert reply.status_code == 413
+    assert ERROR_RESPONSE.problems(reply.json()) == []
+    assert "over the limit of 1048576 bytes" in reply.json()["info"]
+    assert upstream_saw == ["POST"]  # the token request only
