@@ -31,16 +31,18 @@ def _numeric_token(document: Any) -> Any:
 
 
 class Spoiled:
-    """The emulator, with the answer to ``method path`` spoiled ``how``; every other answer left alone."""
+    """The emulator, with the answers to some ``(method, path)`` spoiled ``how``; every other answer left alone."""
 
-    def __init__(self, app: ASGIApp, method: str, path: str, how: str) -> None:
-        self.app, self.method, self.path, self.how = app, method, path, how
+    def __init__(self, app: ASGIApp, *rules: tuple[str, str, str]) -> None:
+        self.app = app
+        self.rules = {(method, path): how for method, path, how in rules}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (scope["method"], scope["path"]) != (self.method, self.path):
+        how = self.rules.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
+        if how is None:
             await self.app(scope, receive, send)
             return
-        if self.how == "teapot":
+        if how == "teapot":
             await send({"type": "http.response.start", "status": 418, "headers": [(b"content-type", b"text/plain")]})
             await send({"type": "http.response.body", "body": b"I'm a teapot"})
             return
@@ -56,10 +58,10 @@ class Spoiled:
         await self.app(scope, receive, hold)
         headers = MutableHeaders(scope=start)
         body = b"".join(chunks)
-        if self.how == "no quota-used":
+        if how == "no quota-used":
             del headers["quota-used"]
         else:
-            body = orjson.dumps({"no sip": _without_sip, "numeric token": _numeric_token}[self.how](orjson.loads(body)))
+            body = orjson.dumps({"no sip": _without_sip, "numeric token": _numeric_token}[how](orjson.loads(body)))
             headers["content-length"] = str(len(body))
         await send(start)
         await send({"type": "http.response.body", "body": body})
@@ -112,7 +114,7 @@ CASES = [
 def test_each_breach_is_reported_with_its_rule_and_location(
     how: str, method: str, path: str, expected: dict[str, str], client: Callable[[str], httpx.Client]
 ) -> None:
-    upstream_app = Spoiled(create_app(), method, API + path, how)
+    upstream_app = Spoiled(create_app(), (method, API + path, how))
     with serve(upstream_app) as upstream, serve_proxy(upstream) as (url, proxy):
         http, direct = client(url), client(upstream)
         auth = login(http)
@@ -137,7 +139,7 @@ def test_each_breach_is_reported_with_its_rule_and_location(
 
 
 def test_a_list_of_broken_items_is_one_kind_of_breach(client: Callable[[str], httpx.Client]) -> None:
-    upstream_app = Spoiled(create_app(), "GET", API + "/sipaccounts", "no sip")
+    upstream_app = Spoiled(create_app(), ("GET", API + "/sipaccounts", "no sip"))
     with serve(upstream_app) as upstream, serve_proxy(upstream) as (url, _):
         http = client(url)
         auth = login(http)
@@ -154,7 +156,7 @@ def test_a_list_of_broken_items_is_one_kind_of_breach(client: Callable[[str], ht
 def test_fail_on_answer_violations_answers_502_naming_them(
     fail_on: tuple[str, ...], client: Callable[[str], httpx.Client]
 ) -> None:
-    upstream_app = Spoiled(create_app(), "GET", API + "/sipaccounts", "no quota-used")
+    upstream_app = Spoiled(create_app(), ("GET", API + "/sipaccounts", "no quota-used"))
     with serve(upstream_app) as upstream, serve_proxy(upstream, fail_on=fail_on) as (url, _):
         http = client(url)
         auth = login(http)
@@ -210,7 +212,7 @@ def test_without_fail_on_a_request_violation_is_forwarded_and_reported(client: C
 def test_a_secret_in_a_broken_answer_is_never_quoted(
     client: Callable[[str], httpx.Client], caplog: pytest.LogCaptureFixture
 ) -> None:
-    upstream_app = Spoiled(create_app(), "POST", TOKEN_PATH, "numeric token")
+    upstream_app = Spoiled(create_app(), ("POST", TOKEN_PATH, "numeric token"))
     with serve(upstream_app) as upstream, serve_proxy(upstream) as (url, _):
         http = client(url)
         with caplog.at_level(logging.INFO):
