@@ -22,11 +22,13 @@ from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.logs import FORMATS, LEVELS, AccessLogMiddleware, logging_config
 from mock_server.paths import API_PREFIX, TOKEN_PATH
+from mock_server.proxy.cli import proxy_command
 from mock_server.scripts.commands import COMMANDS
 from mock_server.serving import server_config
 from mock_server.statefile import StateFileError, load_state_file, save_state_file
 
 ADMIN_TOKEN_ENV = "APIDAZE_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
+SUBCOMMANDS = {**COMMANDS, "proxy": proxy_command}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-admin", action="store_true", help="switch the control plane under /__admin off")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.epilog = (
-        "Script tools: apidaze-mock check-script FILE_OR_URL; apidaze-mock call URL [--dtmf 1] (see --help)."
+        "Script tools: apidaze-mock check-script FILE_OR_URL; apidaze-mock call URL [--dtmf 1] (see --help). "
+        "In front of the real API: apidaze-mock proxy --upstream https://api-prd.kpn.com (see --help)."
     )
     return parser
 
@@ -108,8 +111,8 @@ class _Server(uvicorn.Server):
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in COMMANDS:
-        return COMMANDS[argv[0]](argv[1:])
+    if argv and argv[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[argv[0]](argv[1:])
     args = build_parser().parse_args(argv)
     if not args.no_admin and not args.admin_token and not is_loopback(args.host):
         print(

@@ -122,6 +122,24 @@ class HttpError(ApiError):
         self.name = name
 
 
+class BadGateway(ApiError):
+    """``apidaze-mock proxy``: the upstream could not be reached, broke the exchange or failed TLS."""
+
+    status, name, message = 502, "BadGateway", "The upstream API did not answer properly."
+
+
+class ContractViolation(ApiError):
+    """``apidaze-mock proxy --fail-on-violation``: the call broke the contract; ``info`` names each rule."""
+
+    status, name, message = 502, "ContractViolation", "The call broke the API contract."
+
+
+class GatewayTimeout(ApiError):
+    """``apidaze-mock proxy``: the upstream took longer than ``--timeout``."""
+
+    status, name, message = 504, "GatewayTimeout", "The upstream API did not answer in time."
+
+
 class AdminTokenRequired(ApiError):
     status, name = 401, "AdminTokenRequired"
     message = "The control plane wants 'Authorization: Bearer <admin token>' (the --admin-token value)."

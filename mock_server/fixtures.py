@@ -16,7 +16,7 @@ import jsonschema_rs
 import yaml
 
 from mock_server.domain.clients import Client, QuotaPolicy
-from mock_server.spec import component_schema
+from mock_server.spec import component_schema, quotes_secret
 
 DEFAULT_FIXTURES = "default.yaml"
 SECRET = "client_secret"  # noqa: S105 (the field's name)
@@ -31,6 +31,9 @@ class ClientSeed:
     client: Client
     sip_accounts: list[dict[str, str]] = field(default_factory=list)
     external_script: dict[str, str] | None = None
+    # The id of every SIP account by username when the seed names any (``ids``), else empty: numbered in order.
+    sip_account_ids: dict[str, str] = field(default_factory=dict)
+    external_script_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,35 +64,9 @@ def client_from(definition: dict[str, Any], default_quota: QuotaPolicy) -> Clien
     return Client(client_id, definition[SECRET], definition.get("domain", domain_for(client_id)), quota)
 
 
-# Errors whose messages name properties and never quote a value.
-_NAMES_ONLY = (
-    jsonschema_rs.ValidationErrorKind.Required,
-    jsonschema_rs.ValidationErrorKind.AdditionalProperties,
-    jsonschema_rs.ValidationErrorKind.UnevaluatedProperties,
-)
-
-
-def _quotes_secret(error: jsonschema_rs.ValidationError) -> bool:
-    """Whether the error's message may quote a client secret: the secret itself, or a value that holds one."""
-    if isinstance(error.kind, _NAMES_ONLY):
-        return False
-    if error.instance_path and error.instance_path[-1] == SECRET:
-        return True
-    pending = [error.instance]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            if SECRET in value:
-                return True
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
-
-
 def _problem(source: str, error: jsonschema_rs.ValidationError) -> str:
     where = "/" + "/".join(map(str, error.instance_path))
-    if _quotes_secret(error):
+    if quotes_secret(error, (SECRET,)):
         # The validator's message quotes the value; a secret must not reach a terminal or a CI log.
         return f"{source}: {where}: breaks the {error.schema_path[-1]!s} rule (not quoted: it holds a {SECRET})"
     return f"{source}: {where}: {error.message}"
@@ -113,8 +90,39 @@ def parse_fixtures(document: Any, source: str = "fixtures") -> Fixtures:
         usernames = [account["username"] for account in accounts]
         if len(set(usernames)) != len(usernames):
             raise FixtureError(f"{where}: two SIP accounts share a username")
-        seeds.append(ClientSeed(client_from(entry, default_quota), accounts, entry.get("external_script")))
+        ids = entry.get("ids", {})
+        if "external_script" in ids and "external_script" not in entry:
+            raise FixtureError(f"{where}/ids/external_script: the client has no external_script")
+        seeds.append(
+            ClientSeed(
+                client_from(entry, default_quota),
+                accounts,
+                entry.get("external_script"),
+                _account_ids(where, usernames, ids.get("sip_accounts", {})),
+                ids.get("external_script"),
+            )
+        )
     return Fixtures(seeds, document.get("token_lifetime_seconds", 3599), default_quota)
+
+
+def _account_ids(where: str, usernames: list[str], given: dict[str, str]) -> dict[str, str]:
+    """Every account's id when ``given`` names some: those named keep theirs, the rest follow the highest number."""
+    if not given:
+        return {}
+    unknown = sorted(set(given) - set(usernames))
+    if unknown:
+        raise FixtureError(f"{where}/ids/sip_accounts: no SIP account has the username {unknown[0]!r}")
+    if len(set(given.values())) != len(given):
+        raise FixtureError(f"{where}/ids/sip_accounts: two SIP accounts share an id")
+    next_id = 1 + max((int(value) for value in given.values() if value.isascii() and value.isdigit()), default=0)
+    ids: dict[str, str] = {}
+    for username in usernames:
+        if username in given:
+            ids[username] = given[username]
+        else:
+            ids[username] = str(next_id)
+            next_id += 1
+    return ids
 
 
 def load_fixtures(path: Path | None = None) -> Fixtures:

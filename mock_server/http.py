@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
+from mock_server import spec
 from mock_server.errors import (
     ApiError,
     HttpError,
@@ -75,7 +76,7 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
 
 
 def media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return spec.media_type(request.headers.get("content-type", ""))
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:

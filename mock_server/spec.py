@@ -1,23 +1,28 @@
-"""The OpenAPI file, loaded once: the contract the emulator validates requests against.
+"""The OpenAPI file, loaded once: the contract the emulator validates requests against, and the proxy answers too.
 
 Nothing here copies the contract by hand. Request body and query schemas are compiled once per operation, with
 format checking on (an RFC 3986 ``uri`` check, not ``urlsplit``) and ECMA regex semantics, so a pattern's ``$``
 does not accept a trailing newline the way Python's ``re`` would. Query and path values arrive as text; each is
 read as the type its parameter schema declares (``integer``, ``number``, ``boolean``) before the check, so the
 contract states a number as a number and routes get the value it stands for.
+
+The same compiled schemas also report what is wrong as a list of :class:`Problem` instead of an error (the proxy's
+reading of a request), and each operation reads its documented answers lazily (status, headers, body schema per
+media type), so the emulator's start-up pays nothing for rules only ``apidaze-mock proxy`` applies.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
+import orjson
 import yaml
 
 from mock_server.errors import InvalidRequest
@@ -29,6 +34,8 @@ _DATA_DIRS = (_PACKAGE / "_openapi", _PACKAGE.parent / "openapi")
 API_SPEC = "apidaze-cpaas.yaml"
 ADMIN_SPEC = "admin.yaml"
 SPECS = (API_SPEC, ADMIN_SPEC)
+# The proxy's control plane (``apidaze-mock proxy``): it refers into the two above and nothing refers into it.
+PROXY_SPEC = "proxy.yaml"
 BODY_TYPES = ("application/x-www-form-urlencoded", "application/json")
 
 
@@ -63,10 +70,39 @@ class Problem:
         return f"{self.location}: {self.message}"
 
 
-def _describe(error: jsonschema_rs.ValidationError, prefix: str) -> Problem:
+# Errors whose messages name properties and never quote a value.
+_NAMES_ONLY = (
+    jsonschema_rs.ValidationErrorKind.Required,
+    jsonschema_rs.ValidationErrorKind.AdditionalProperties,
+    jsonschema_rs.ValidationErrorKind.UnevaluatedProperties,
+)
+
+
+def quotes_secret(error: jsonschema_rs.ValidationError, secrets: Collection[str]) -> bool:
+    """Whether the error's message may quote a value of a ``secrets`` field: the value itself, or one holding it."""
+    if isinstance(error.kind, _NAMES_ONLY):
+        return False
+    if error.instance_path and error.instance_path[-1] in secrets:
+        return True
+    pending = [error.instance]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            if any(name in value for name in secrets):
+                return True
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
+def _describe(error: jsonschema_rs.ValidationError, prefix: str, secrets: Collection[str] = ()) -> Problem:
     path = ".".join(str(part) for part in error.instance_path)
     location = f"{prefix}.{path}" if path else prefix
     rule = str(error.schema_path[-1]) if error.schema_path else "schema"
+    if secrets and quotes_secret(error, secrets):
+        # The validator's message quotes the value: a token or a password must not reach a journal or a CI log.
+        return Problem(location, f"breaks the {rule} rule (the value is not quoted: it holds a secret)", rule)
     return Problem(location, error.message, rule)
 
 
@@ -95,6 +131,12 @@ class Schema:
 
     def iter_errors(self, instance: Any) -> Iterator[jsonschema_rs.ValidationError]:
         return self._validator.iter_errors(instance)
+
+    def problems(self, instance: Any, secrets: Collection[str] = ()) -> list[Problem]:
+        """Every broken rule, named; empty when ``instance`` is valid. Values of ``secrets`` fields are not quoted."""
+        if self._validator.is_valid(instance):
+            return []
+        return [_describe(error, self._prefix, secrets) for error in self._validator.iter_errors(instance)]
 
     def check(self, instance: Any) -> None:
         # is_valid stops at the first broken rule and builds no error objects: the common, valid case pays only that.
@@ -136,19 +178,101 @@ class _Parameters:
 
     def check(self, params: dict[str, str]) -> dict[str, Any]:
         """The parameters as their schema types; ``InvalidRequest`` naming the parameter and rule when one fails."""
-        if not self._types:
-            self._schema.check(params)
-            return params
-        values: dict[str, Any] = {
-            name: _typed(text, self._types[name]) if name in self._types else text for name, text in params.items()
-        }
+        values = self._values(params)
         self._schema.check(values)
         return values
+
+    def problems(self, params: dict[str, str]) -> list[Problem]:
+        """What is wrong with the parameters, read as their schema types; empty when nothing is."""
+        return self._schema.problems(self._values(params))
+
+    def _values(self, params: dict[str, str]) -> dict[str, Any]:
+        if not self._types:
+            return params
+        return {name: _typed(text, self._types[name]) if name in self._types else text for name, text in params.items()}
+
+
+def media_type(content_type: str) -> str:
+    """``application/json`` of ``Application/JSON; charset=utf-8``."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _media_matches(declared: str, received: str) -> bool:
+    kind, _, sub = declared.lower().partition("/")
+    received_kind, _, received_sub = received.partition("/")
+    return kind in ("*", received_kind) and sub in ("*", received_sub)
+
+
+@dataclass(frozen=True)
+class _Header:
+    name: str
+    required: bool
+    schema: Schema
+    types: frozenset[str]
+
+
+class AnswerRules:
+    """One documented answer of an operation, compiled: the headers it must carry and the body of each media type.
+
+    Header values are text; each is read as the type its schema declares before the check, as query values are
+    (and as schemathesis' ``response_headers_conformance`` coerces them). Only JSON bodies are read.
+    """
+
+    def __init__(self, key: str, definition: dict[str, Any], spec: str) -> None:
+        document = load_spec(spec)
+        self.key = key
+        self.headers: list[_Header] = []
+        for name, header in definition.get("headers", {}).items():
+            header = _resolve(document, header)
+            schema = header.get("schema", {})
+            # A string type keeps the text, as for parameters.
+            declared = _declared_types(document, schema)
+            types = declared if declared and "string" not in declared else frozenset()
+            where = f"header.{name}"
+            self.headers.append(_Header(name, bool(header.get("required")), Schema(schema, spec, where), types))
+        self.content: dict[str, Schema | None] = {
+            kind: Schema(media["schema"], spec, "body") if "schema" in media else None
+            for kind, media in definition.get("content", {}).items()
+        }
+
+    def problems(self, headers: Mapping[str, str], body: bytes, secrets: Collection[str] = ()) -> list[Problem]:
+        """What this answer breaks. ``headers`` maps lower-case names to values (the first, when repeated)."""
+        found: list[Problem] = []
+        for header in self.headers:
+            value = headers.get(header.name.lower())
+            if value is None:
+                if header.required:
+                    found.append(Problem(f"header.{header.name}", f"the {header.name} header is missing", "required"))
+                continue
+            found.extend(header.schema.problems(_typed(value, header.types) if header.types else value))
+        found.extend(self._body_problems(headers.get("content-type"), body, secrets))
+        return found
+
+    def _body_problems(self, content_type: str | None, body: bytes, secrets: Collection[str]) -> list[Problem]:
+        if not self.content:
+            if body:
+                return [Problem("body", f"a {len(body)}-byte body where the contract documents none", "content")]
+            return []
+        declared = ", ".join(self.content)
+        if content_type is None:
+            return [Problem("header.content-type", f"missing; the contract documents {declared}", "content-type")]
+        received = media_type(content_type)
+        chosen = next((kind for kind in self.content if _media_matches(kind, received)), None)
+        if chosen is None:
+            return [Problem("header.content-type", f"{received!r} is not documented; it is {declared}", "content-type")]
+        schema = self.content[chosen]
+        if schema is None or not (received == "application/json" or received.endswith("+json")):
+            return []
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            return [Problem("body", f"not JSON: {exc}", "json")]
+        return schema.problems(document, secrets)
 
 
 @dataclass
 class Operation:
-    """What the contract says one operation accepts."""
+    """What the contract says one operation accepts, and (read when first asked) what it may answer."""
 
     operation_id: str
     body: dict[str, Schema] = field(default_factory=dict)
@@ -160,6 +284,50 @@ class Operation:
     _valid_paths: dict[tuple[tuple[str, str], ...], dict[str, Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    method: str = ""
+    template: str = ""
+    spec: str = API_SPEC
+    # The Authorization schemes (lower case) of which the request must send one; None when the operation is open.
+    auth_schemes: frozenset[str] | None = None
+    # The documented answers as the file has them, by status key ("200", "4XX", "default"); compiled when needed.
+    responses: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _answers: dict[str, AnswerRules] = field(default_factory=dict, repr=False, compare=False)
+
+    def query_problems(self, params: dict[str, str]) -> list[Problem]:
+        """What is wrong with the query, read as its schema types."""
+        return [] if self.query is None else self.query.problems(params)
+
+    def path_problems(self, params: dict[str, str]) -> list[Problem]:
+        """What is wrong with the path parameters, read as their schema types."""
+        return [] if self.path is None else self.path.problems(params)
+
+    def answer(self, status: int) -> AnswerRules | None:
+        """The documented answer for ``status`` (the code itself, else its ``4XX`` range, else ``default``)."""
+        keys = {key.upper(): key for key in self.responses}
+        for wanted in (str(status), f"{str(status)[0]}XX", "DEFAULT"):
+            key = keys.get(wanted)
+            if key is None:
+                continue
+            rules = self._answers.get(key)
+            if rules is None:
+                definition = _resolve(load_spec(self.spec), self.responses[key])
+                rules = self._answers[key] = AnswerRules(key, definition, self.spec)
+            return rules
+        return None
+
+    def answer_problems(
+        self, status: int, headers: Mapping[str, str], body: bytes, secrets: Collection[str] = ()
+    ) -> list[Problem]:
+        """What an answer breaks: an undocumented status, a missing or wrong header, a body off its schema.
+
+        ``headers`` maps lower-case names to values. Values of ``secrets`` fields are never quoted.
+        """
+        rules = self.answer(status)
+        if rules is None:
+            documented = ", ".join(self.responses)
+            message = f"{status} is not a documented status of {self.operation_id} (documented: {documented})"
+            return [Problem("status", message, "status")]
+        return rules.problems(headers, body, secrets)
 
     def check_query(self, params: dict[str, str]) -> dict[str, Any]:
         """The query as its schema types, checked against the contract."""
@@ -223,12 +391,30 @@ def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+def _auth_schemes(document: dict[str, Any], requirements: list[dict[str, Any]]) -> frozenset[str] | None:
+    """The ``Authorization`` schemes that meet one of the security requirements; None when one asks for nothing.
+
+    HTTP schemes by their name; OAuth 2 and OpenID Connect tokens travel as bearer tokens (RFC 6750).
+    """
+    if not requirements or any(not requirement for requirement in requirements):
+        return None
+    schemes: set[str] = set()
+    for requirement in requirements:
+        for scheme_name in requirement:
+            scheme = document["components"]["securitySchemes"][scheme_name]
+            if scheme["type"] == "http":
+                schemes.add(scheme["scheme"].lower())
+            elif scheme["type"] in ("oauth2", "openIdConnect"):
+                schemes.add("bearer")
+    return frozenset(schemes)
+
+
 @cache
 def operations(name: str = API_SPEC) -> dict[str, Operation]:
     """Compiled request rules of every operation, by ``operationId``."""
     document = load_spec(name)
     compiled: dict[str, Operation] = {}
-    for path_item in document["paths"].values():
+    for template, path_item in document["paths"].items():
         shared = [_resolve(document, p) for p in path_item.get("parameters", [])]
         for method, operation in path_item.items():
             if method == "parameters":
@@ -238,6 +424,11 @@ def operations(name: str = API_SPEC) -> dict[str, Operation]:
                 operation["operationId"],
                 query=_parameters(name, parameters, "query"),
                 path=_parameters(name, parameters, "path"),
+                method=method.upper(),
+                template=template,
+                spec=name,
+                auth_schemes=_auth_schemes(document, operation.get("security", document.get("security", []))),
+                responses=operation.get("responses", {}),
             )
             body = operation.get("requestBody")
             if body is not None:
@@ -257,3 +448,35 @@ def check_admin_body(operation_id: str, document: Any) -> None:
 def component_schema(name: str, spec: str = ADMIN_SPEC) -> Schema:
     """The compiled ``#/components/schemas/<name>`` of a contract file, e.g. the seed file's ``SeedFile``."""
     return Schema({"$ref": f"#/components/schemas/{name}"}, spec, name)
+
+
+@dataclass(frozen=True)
+class PathMatch:
+    """A request path read against the contract's paths: the template it fits, its parameters, its operations."""
+
+    template: str
+    params: dict[str, str]
+    operations: dict[str, Operation]
+
+
+@cache
+def _path_table(name: str) -> list[tuple[re.Pattern[str], str, dict[str, Operation]]]:
+    by_template: dict[str, dict[str, Operation]] = {}
+    for operation in operations(name).values():
+        by_template.setdefault(operation.template, {})[operation.method] = operation
+    table = [
+        (re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))), template, methods)
+        for template, methods in by_template.items()
+    ]
+    # OpenAPI: a concrete path matches before a templated one (/externalscripts/test before /externalscripts/{id}).
+    table.sort(key=lambda row: row[1].count("{"))
+    return table
+
+
+def match_path(path: str, name: str = API_SPEC) -> PathMatch | None:
+    """The contract path ``path`` is an instance of, with its parameters; None when the contract has no such path."""
+    for pattern, template, methods in _path_table(name):
+        found = pattern.fullmatch(path)
+        if found is not None:
+            return PathMatch(template, found.groupdict(), methods)
+    return None

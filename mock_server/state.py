@@ -80,9 +80,11 @@ class EmulatorState:
             self.clients.add(self.added_clients.get(seed.client.client_id, seed.client))
             tenant = self.backends[seed.client.client_id]
             for account in seed.sip_accounts:
-                tenant.sip_accounts.create(account["username"], account)
+                username = account["username"]
+                tenant.sip_accounts.create(username, account, seed.sip_account_ids.get(username))
             if seed.external_script is not None:
-                tenant.external_scripts.create(seed.external_script["url"], seed.external_script.get("name", ""))
+                script = seed.external_script
+                tenant.external_scripts.create(script["url"], script.get("name", ""), seed.external_script_id)
 
     def new_client(self, fields: dict[str, Any]) -> Client:
         """A client from schema-checked ``NewClient`` fields; unset quota fields take the fixtures' default."""

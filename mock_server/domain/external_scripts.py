@@ -47,12 +47,13 @@ class ExternalScriptStore:
             raise ExternalScriptNotFound(info=f"id={script_id!r}")
         return self._script
 
-    def create(self, url: str, name: str = "") -> ExternalScript:
+    def create(self, url: str, name: str = "", script_id: str | None = None) -> ExternalScript:
+        """The script, with the next id or with ``script_id`` (a seed that names its ids)."""
         if self._script is not None:
             raise ExternalScriptAlreadyExists(info=f"existing script id={self._script.id!r}")
         now = self._now()
-        self._script = ExternalScript(str(self.next_id), name, url, now, now)
-        self.next_id += 1
+        self._script = ExternalScript(str(self.next_id) if script_id is None else script_id, name, url, now, now)
+        self._count(self._script.id)
         return self._script
 
     def update(self, script_id: str, url: str, name: str | None = None) -> ExternalScript:
@@ -69,5 +70,9 @@ class ExternalScriptStore:
         if self._script is not None:
             raise ExternalScriptAlreadyExists(info="a snapshot or seed holds two scripts for one client")
         self._script = script
-        if script.id.isdigit():
-            self.next_id = max(self.next_id, int(script.id) + 1)
+        self._count(script.id)
+
+    def _count(self, script_id: str) -> None:
+        """Ids are never handed out twice: the counter moves past every numeric id stored."""
+        if script_id.isascii() and script_id.isdigit():
+            self.next_id = max(self.next_id, int(script_id) + 1)

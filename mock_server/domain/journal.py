@@ -117,6 +117,7 @@ class JournalEntry:
         "status",
         "time",
         "token_request",
+        "violations",
     )
 
     def __init__(
@@ -139,6 +140,8 @@ class JournalEntry:
         # The client the call is filed under: auth's, or on the token endpoint the one its credentials name.
         self.client_id: str | None = None
         self.fault: str | None = None
+        # The contract violations ``apidaze-mock proxy`` found in the call (rendered records); None on the emulator.
+        self.violations: tuple[dict[str, str | None], ...] | None = None
         self.status: int | None = None
         self.duration: float | None = None
         self._headers: tuple[bytes, ...] = tuple(chain.from_iterable(headers))
@@ -175,9 +178,9 @@ class JournalEntry:
 
 
 def render(entry: JournalEntry) -> dict[str, Any]:
-    """A recorded call as the control plane shows it."""
+    """A recorded call as the control plane shows it (with ``violations`` when the proxy recorded it)."""
     duration = entry.duration
-    return {
+    view = {
         "id": entry.id,
         "time": iso_utc(entry.time),
         "client_id": entry.client_id,
@@ -191,6 +194,9 @@ def render(entry: JournalEntry) -> dict[str, Any]:
         "duration_ms": None if duration is None else round(duration * 1000, 3),
         "fault": entry.fault,
     }
+    if entry.violations is not None:
+        view["violations"] = [dict(violation) for violation in entry.violations]
+    return view
 
 
 class Journal:

@@ -81,14 +81,17 @@ class SipAccountStore:
             raise SipAccountNotFound(info=f"id={account_id!r}")
         return SipAccount._make(row)
 
-    def create(self, username: str, fields: Mapping[str, str]) -> SipAccount:
+    def create(self, username: str, fields: Mapping[str, str], account_id: str | None = None) -> SipAccount:
+        """A new account with the next id, or with ``account_id`` (a seed that names its ids)."""
         if username in self._by_username:
             raise SipAccountAlreadyExists(
                 info=f"username={username!r} is taken by SIP account {self._by_username[username]}"
             )
+        if account_id is not None and account_id in self._accounts:
+            raise SipAccountAlreadyExists(info=f"id={account_id!r} is taken")
         now = self._now()
         account = SipAccount(
-            id=str(self.next_id),
+            id=str(self.next_id) if account_id is None else account_id,
             username=username,
             password=generate_password(),
             name=fields.get("name", ""),
@@ -98,7 +101,10 @@ class SipAccountStore:
             created_at=now,
             updated_at=now,
         )
-        self.next_id += 1
+        if account_id is None:
+            self.next_id += 1
+        else:
+            self._count(account_id)
         self._store(account)
         return account
 
@@ -138,8 +144,12 @@ class SipAccountStore:
         if account.username in self._by_username:
             raise SipAccountAlreadyExists(info=f"username={account.username!r} appears twice")
         self._store(account)
-        if account.id.isdigit():
-            self.next_id = max(self.next_id, int(account.id) + 1)
+        self._count(account.id)
+
+    def _count(self, account_id: str) -> None:
+        """Ids are never handed out twice: the counter moves past every numeric id stored."""
+        if account_id.isascii() and account_id.isdigit():
+            self.next_id = max(self.next_id, int(account_id) + 1)
 
     def _store(self, account: SipAccount) -> None:
         """File a new or changed account; the version moves, so what was derived from the list is stale."""

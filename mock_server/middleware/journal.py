@@ -2,8 +2,8 @@
 
 It sits outside auth, quota and faults, so a 401, a 429 or an injected fault is recorded like any other reply.
 Per call it files one small entry of plain values; decoding and redaction wait until someone reads. What the inner
-layers decide (the caller's client id, the fault) it reads from the scope when the reply starts and when the call
-ends, so an entry also says it for a connection a fault cut.
+layers decide (the caller's client id, the fault, the proxy's contract violations) it reads from the scope when the
+reply starts and when the call ends, so an entry also says it for a connection a fault cut.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class JournalMiddleware:
         def note_decisions() -> None:
             entry.client_id = scope.get("apidaze.client_id")
             entry.fault = scope.get("apidaze.fault")
+            entry.violations = scope.get("apidaze.violations")
 
         async def receive_recording() -> Message:
             message = await receive()
