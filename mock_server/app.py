@@ -89,9 +89,11 @@ class Emulator:
             routes.append(Mount(ADMIN_PREFIX, app=self.control))
         if docs:
             routes.extend(docs_routes())
-        # Last, for every path not matched above: the API answers its own 404 in KPN's shape.
-        routes.append(Mount("", app=self.api))
         self.app = Starlette(routes=routes)
+        # Every path not matched above goes to the API, which answers its own 404 in KPN's shape. The router's
+        # default rather than a catch-all Mount(""): a Mount matches its path with ".*", which stops at a newline,
+        # so a path holding %0A fell through to Starlette's plain-text 404 without any contract header.
+        self.app.router.default = self.api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
