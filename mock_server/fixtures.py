@@ -58,7 +58,10 @@ def client_from(definition: dict[str, Any], default_quota: QuotaPolicy) -> Clien
     """
     client_id = definition["client_id"]
     quota = replace(default_quota, **definition.get("quota", {}))
-    return Client(client_id, definition[SECRET], definition.get("domain", domain_for(client_id)), quota)
+    domain = definition.get("domain", domain_for(client_id))
+    return Client(
+        client_id, definition[SECRET], domain, quota, definition.get("response_style"), definition.get("strict")
+    )
 
 
 # Errors whose messages name properties and never quote a value.

@@ -117,6 +117,7 @@ class JournalEntry:
         "status",
         "time",
         "token_request",
+        "warnings",
     )
 
     def __init__(
@@ -139,6 +140,8 @@ class JournalEntry:
         # The client the call is filed under: auth's, or on the token endpoint the one its credentials name.
         self.client_id: str | None = None
         self.fault: str | None = None
+        # What the API let pass that KPN's contract does not offer (http.warn), for the user to see.
+        self.warnings: tuple[str, ...] = ()
         self.status: int | None = None
         self.duration: float | None = None
         self._headers: tuple[bytes, ...] = tuple(chain.from_iterable(headers))
@@ -190,6 +193,7 @@ def render(entry: JournalEntry) -> dict[str, Any]:
         "response_body": redact_response_body(entry.response_body),
         "duration_ms": None if duration is None else round(duration * 1000, 3),
         "fault": entry.fault,
+        "warnings": list(entry.warnings),
     }
 
 
