@@ -35,6 +35,26 @@ def test_emulator_serves_the_how_to_over_real_http(running: str) -> None:
     assert httpx.delete(f"{api}/sipaccounts/{account_id}", headers=auth).status_code == 200
 
 
+def test_response_style_and_strictness_are_chosen_per_run() -> None:
+    with serve_emulator("--response-style", "upstream", "--strict") as base:
+        token = httpx.post(
+            base + "/oauth/client_credential/accesstoken?grant_type=client_credentials",
+            data={"client_id": "local-client", "client_secret": "local-secret"},
+        ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        accounts = base + "/communication/apidaze/cpaas/sipaccounts"
+        created = httpx.post(accounts, data={"username": "alice"}, headers=auth)
+        assert (created.status_code, created.json()["sip"]["username"]) == (201, "alice")
+        unknown = httpx.post(accounts, data={"username": "bob", "email_address": "b@example.com"}, headers=auth)
+        assert unknown.status_code == 400
+        assert httpx.get(base + "/__admin/clients").json()["clients"][0]["strict"] is True
+
+
+def test_an_unknown_response_style_is_refused() -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--response-style", "soap"])
+
+
 def test_banner_names_urls_and_demo_credentials() -> None:
     port = free_port()
     process = subprocess.Popen(
