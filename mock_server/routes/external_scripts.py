@@ -10,6 +10,7 @@ from mock_server.errors import ExternalScriptNotFound
 from mock_server.http import JSONResponse, api_body_fields, api_form_fields, query_fields
 from mock_server.paths import API_PREFIX
 from mock_server.routes.context import RouteContext, answer
+from mock_server.scripts.directory import SipDirectory
 from mock_server.scripts.fetch import CallParameters, FetchPolicy, ScriptFetcher
 from mock_server.scripts.report import inspect_script
 from mock_server.spec import operations
@@ -58,7 +59,10 @@ def routes(context: RouteContext, script_policy: FetchPolicy | None = None) -> l
             tested = script.to_api()
         else:
             tested = {"id": "", "name": "", "url": url, "created_at": "", "updated_at": ""}
-        report = await inspect_script(fetcher, url, CallParameters.from_query(params))
+        # A caller_username that is one of the client's SIP accounts makes the test call come from it.
+        directory = SipDirectory.of(context.tenant(request).sip_accounts.list(), context.domain(request))
+        parameters = CallParameters.from_query(params).calling_from(directory.uris)
+        report = await inspect_script(fetcher, url, parameters)
         return answer(test_op, options.response_style, {**tested, **report.to_api()})
 
     base = f"{API_PREFIX}/externalscripts"

@@ -66,6 +66,14 @@ def test_the_fetch_carries_apidaze_parameters_and_extras(api: Api, server: Any) 
     assert {"session_id", "uuid", "destination_number", "caller_username"} <= set(params)
 
 
+def test_a_caller_that_is_one_of_the_clients_sip_accounts_sends_sip_from_uri(api: Api, server: Any) -> None:
+    api.call("POST", "/sipaccounts", data={"username": "desk"})
+    check_via_endpoint(api, url=server.url + "/ivr.xml", caller_username="desk")
+    check_via_endpoint(api, url=server.url + "/ivr.xml", caller_username="visitor")
+    assert server.requests[0][1]["sip_from_uri"] == "sip:desk@alpha.example"
+    assert "sip_from_uri" not in server.requests[1][1]
+
+
 def test_url_and_parameters_may_come_as_a_form_body(api: Api, server: Any) -> None:
     # KPN's Swagger declares url in formData on this GET: a client generated from it sends it in the body.
     api.call("POST", "/externalscripts", data={"url": server.url + "/ivr.xml"})
