@@ -20,13 +20,18 @@ def running() -> Iterator[str]:
         yield base
 
 
-def test_emulator_serves_the_how_to_over_real_http(running: str) -> None:
-    base = running
+def demo_bearer(base: str) -> dict[str, str]:
+    """The Authorization header of the built-in seed's demo client, from the served token endpoint."""
     token = httpx.post(
         base + "/oauth/client_credential/accesstoken?grant_type=client_credentials",
         data={"client_id": "local-client", "client_secret": "local-secret"},
     ).json()["access_token"]
-    auth = {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_emulator_serves_the_how_to_over_real_http(running: str) -> None:
+    base = running
+    auth = demo_bearer(base)
     api = base + "/communication/apidaze/cpaas"
     created = httpx.post(api + "/sipaccounts", data={"username": "alice"}, headers=auth)
     assert created.status_code == 200
@@ -37,11 +42,7 @@ def test_emulator_serves_the_how_to_over_real_http(running: str) -> None:
 
 def test_response_style_and_strictness_are_chosen_per_run() -> None:
     with serve_emulator("--response-style", "upstream", "--strict") as base:
-        token = httpx.post(
-            base + "/oauth/client_credential/accesstoken?grant_type=client_credentials",
-            data={"client_id": "local-client", "client_secret": "local-secret"},
-        ).json()["access_token"]
-        auth = {"Authorization": f"Bearer {token}"}
+        auth = demo_bearer(base)
         accounts = base + "/communication/apidaze/cpaas/sipaccounts"
         created = httpx.post(accounts, data={"username": "alice"}, headers=auth)
         assert (created.status_code, created.json()["sip"]["username"]) == (201, "alice")
