@@ -43,7 +43,6 @@ API = "/communication/apidaze/cpaas"
 TOKEN_PATH = "/oauth/client_credential/accesstoken?grant_type=client_credentials"  # noqa: S105 (a path)
 HEALTH_PATH = "/__admin/health"
 FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
 MIB = 1024 * 1024
 
 # Targets of issue 8.
@@ -106,7 +105,7 @@ ENDPOINTS = [
         "bench-writer",
         FORM,
         "username={n}&name=Bench+account&internal_caller_id_number=101&external_caller_id_number=%2B31201234567",
-        201,
+        200,  # response style kpn, the default: KPN's Swagger
         target_ratio=WRITE_RATIO,
     ),
     Endpoint(
@@ -115,8 +114,8 @@ ENDPOINTS = [
         "PUT",
         f"{API}/sipaccounts/5",
         "bench-reader",
-        JSON,
-        '{"name": "Updated name", "internal_caller_id_number": "105"}',
+        FORM,  # as KPN's contract declares it: a JSON body is a leniency, noted in the journal
+        "name=Updated+name&internal_caller_id_number=105",
         200,
         target_ratio=WRITE_RATIO,
     ),
