@@ -159,6 +159,17 @@ def test_lenient_serves_what_only_the_emulator_would_refuse(
         assert warnings(api) == []
 
 
+def test_unknown_fields_named_in_warnings_are_bounded(api: Api) -> None:
+    body = "&".join(["username=alice", *(f"f{index}=" for index in range(500))])
+    response = api.call(
+        "POST", "/sipaccounts", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 200
+    found = warnings(api)
+    assert len(found) == 11
+    assert found[-1] == "body: 490 more unknown fields ignored"
+
+
 def test_a_client_may_be_strict_on_a_lenient_run(api: Api) -> None:
     response = api.http.post(
         "/__admin/clients", json={"client_id": "picky", "client_secret": "picky-secret", "strict": True}
