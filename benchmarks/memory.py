@@ -3,7 +3,7 @@
 Registers ``--clients`` clients through the control plane (``POST /__admin/clients``), logs each in, and creates
 ``--accounts`` SIP accounts spread over them through the API (``POST .../sipaccounts``, every optional field set,
 typical lengths), on 16 keep-alive connections. ``benchmarks/run.py`` then reads the server's resident memory.
-Prints one line, ``MEMORY_JSON {...}``: accounts created, clients, seconds, and answers other than 201.
+Prints one line, ``MEMORY_JSON {...}``: accounts created, clients, seconds, and answers other than 200 (create, response style kpn).
 
     python benchmarks/memory.py --port 8080 --accounts 100000 --clients 100
 """
@@ -55,7 +55,7 @@ def account_form(index: int, client: int) -> str:
 
 
 async def create_accounts(port: int, tokens: list[str], accounts: int) -> tuple[int, int]:
-    """Create ``accounts`` accounts round-robin over the clients; answers 201 and others."""
+    """Create ``accounts`` accounts round-robin over the clients; answers 200 (created, style kpn) and others."""
     pending = list(range(accounts))
     pending.reverse()
     created = other = 0
@@ -73,7 +73,7 @@ async def create_accounts(port: int, tokens: list[str], accounts: int) -> tuple[
                         "POST", f"127.0.0.1:{port}", f"{API}/sipaccounts", headers, account_form(index, client)
                     )
                 )
-                if await read_answer(reader) == 201:
+                if await read_answer(reader) == 200:
                     created += 1
                 else:
                     other += 1

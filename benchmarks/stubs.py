@@ -62,6 +62,9 @@ def example(contract: Contract, schema: Any) -> Any:
         return schema["examples"][0]
     if schema.get("enum"):
         return schema["enum"][0]
+    for keyword in ("oneOf", "anyOf"):
+        if schema.get(keyword):  # the first branch: the contract lists style kpn's answer first
+            return example(contract, schema[keyword][0])
     if "allOf" in schema:
         merged: dict[str, Any] = {}
         for part in schema["allOf"]:

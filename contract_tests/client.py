@@ -63,6 +63,10 @@ class Target:
     app: Emulator | None = None
     control: bool = False  # live: the emulator's /__admin control plane answers
     print_base: str = EMULATOR_URL
+    # The response style the target answers in; None: unknown (live), so either documented answer is accepted.
+    style: str | None = None
+    # Whether the model may send JSON bodies: a leniency of the emulator, outside KPN's contract.
+    json_bodies: bool = False
 
     @property
     def can_reset(self) -> bool:
@@ -127,7 +131,12 @@ def admin_headers() -> dict[str, str]:
 def in_process_target(emulator: Emulator, app: Any | None = None) -> Target:
     """The emulator in-process; ``app`` is what requests go through when it is wrapped (broken variants)."""
     app = app if app is not None else emulator
-    return Target(session=ASGIClient(app), base_url="", tokens=TokenSource(app), app=emulator)
+    client = emulator.state.clients.get(settings.CLIENT_ID)
+    assert client is not None, f"the fixtures define no {settings.CLIENT_ID!r} client"
+    style = client.options(emulator.state.api_options).response_style
+    return Target(
+        session=ASGIClient(app), base_url="", tokens=TokenSource(app), app=emulator, style=style, json_bodies=True
+    )
 
 
 def live_target(base_url: str) -> Target:
@@ -137,4 +146,12 @@ def live_target(base_url: str) -> Target:
         control = health.status_code == 200 and health.json().get("status") == "ok"
     except (requests.RequestException, ValueError):
         control = False
-    return Target(session=session, base_url=base_url, tokens=TokenSource(), control=control, print_base=base_url)
+    return Target(
+        session=session,
+        base_url=base_url,
+        tokens=TokenSource(),
+        control=control,
+        print_base=base_url,
+        style=settings.RESPONSE_STYLE,
+        json_bodies=settings.JSON_BODIES,
+    )

@@ -6,7 +6,8 @@ working directory can change what pytest checks.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 import schemathesis
 import yaml
@@ -18,15 +19,39 @@ from contract_tests.auth import ClientCredentialsAuth
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 
 
+@cache
+def _contract() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(settings.SPEC_PATH.read_text(encoding="utf-8"))
+    return document
+
+
 def contract_operations() -> list[tuple[str, str, str]]:
     """``(operationId, METHOD, path)`` of every operation in the contract file, read straight from the YAML."""
-    document = yaml.safe_load(settings.SPEC_PATH.read_text(encoding="utf-8"))
     return [
         (item[method]["operationId"], method.upper(), path)
-        for path, item in document["paths"].items()
+        for path, item in _contract()["paths"].items()
         for method in HTTP_METHODS
         if method in item
     ]
+
+
+class StyledAnswer(NamedTuple):
+    status: int
+    form: str  # "array" (one record in a one-element array), "object" or "none"
+
+
+def style_answers() -> dict[str, dict[str, StyledAnswer]]:
+    """operationId -> response style -> its success answer, as each response's ``x-apidaze-style`` says."""
+    answers: dict[str, dict[str, StyledAnswer]] = {}
+    for item in _contract()["paths"].values():
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            operation = item[method]
+            for status, response in operation["responses"].items():
+                for style, form in response.get("x-apidaze-style", {}).items():
+                    answers.setdefault(operation["operationId"], {})[style] = StyledAnswer(int(status), form)
+    return answers
 
 
 # In-process nothing throttles or loses a token: a 401, 403 or 429 for a well-formed, authorised request is a bug,

@@ -14,6 +14,10 @@ With it, the same tests run over HTTP against that host (the real KPN API, or th
 ``APIDAZE_ADMIN_TOKEN``    Live against the emulator: the bearer token of its control plane (``--admin-token``).
 ``APIDAZE_UPDATE_GAP``     Live without a control plane: seconds waited before an update, so ``updated_at`` can
                            move even if the API writes whole seconds; default 1.05.
+``APIDAZE_RESPONSE_STYLE`` Live only: the response style the target answers in (``kpn`` or ``upstream``), which the
+                           model then holds it to; unset, either answer the contract documents is accepted.
+``APIDAZE_JSON_BODIES``    Live only: ``1`` lets the model send JSON bodies (a leniency of the emulator outside
+                           KPN's contract); in-process it always does, half the time.
 =========================  ==========================================================================================
 """
 
@@ -38,6 +42,8 @@ MAX_RETRY_AFTER = float(os.environ.get("APIDAZE_MAX_RETRY_AFTER", "60"))
 TOKEN_REFRESH_SECONDS = int(os.environ.get("APIDAZE_TOKEN_REFRESH", "3000"))
 ADMIN_TOKEN = os.environ.get("APIDAZE_ADMIN_TOKEN") or None
 UPDATE_GAP_SECONDS = float(os.environ.get("APIDAZE_UPDATE_GAP", "1.05"))
+RESPONSE_STYLE = os.environ.get("APIDAZE_RESPONSE_STYLE") or None
+JSON_BODIES = os.environ.get("APIDAZE_JSON_BODIES") == "1"
 REQUEST_TIMEOUT = 30.0
 
 

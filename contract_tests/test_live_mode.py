@@ -95,7 +95,7 @@ def test_control_plane_behind_an_admin_token(monkeypatch: pytest.MonkeyPatch) ->
         assert target.control
         target.reset()
         created = target.request("POST", f"{settings.API_PREFIX}/sipaccounts", {"username": "alice"})
-        assert created.status == 201
+        assert created.status == 200  # the served emulator answers in response style kpn
         target.set_registration(created.body[0]["id"], registered=True)
         status = target.request("GET", f"{settings.API_PREFIX}/sipaccounts/{created.body[0]['id']}/status")
         assert status.body[0]["status"] == "Registered"

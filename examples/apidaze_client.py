@@ -50,7 +50,7 @@ class ApidazeClient:
         return accounts
 
     def create_sip_account(self, username: str, name: str = "") -> dict[str, Any]:
-        reply = self._call("POST", f"{API}/sipaccounts", json={"username": username, "name": name}, conflict_ok=True)
+        reply = self._call("POST", f"{API}/sipaccounts", data={"username": username, "name": name}, conflict_ok=True)
         if reply.status_code == 409:
             # An earlier attempt created it and we never saw the answer: find it rather than fail.
             for account in self.list_sip_accounts():

@@ -32,7 +32,7 @@ def test_retries_after_a_503(apidaze_mock: ApidazeMock, client: ApidazeClient) -
     apidaze_mock.faults.add(method="POST", path="/sipaccounts", status=503, times=1)
     client.create_sip_account("alice")
     assert apidaze_mock.journal.count(path="/sipaccounts", status=503) == 1
-    assert apidaze_mock.journal.count(path="/sipaccounts", status=201) == 1
+    assert apidaze_mock.journal.count(path="/sipaccounts", status=200) == 1
 
 
 def test_waits_as_long_as_retry_after_says(

@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
 from mock_server.docs_ui import docs_routes
+from mock_server.domain.clients import ApiOptions
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.domain.journal import DEFAULT_CAPACITY
 from mock_server.errors import ApiError, OAuthError, oauth_error_body
@@ -38,6 +39,7 @@ from mock_server.paths import ADMIN_PREFIX, API_PREFIX, TOKEN_PATH
 from mock_server.routes import external_scripts, oauth, sip_accounts
 from mock_server.routes.context import RouteContext
 from mock_server.scripts.fetch import FetchPolicy
+from mock_server.spec import response_styles
 from mock_server.state import EmulatorState
 
 
@@ -48,7 +50,7 @@ async def _oauth_error(request: Request, exc: Exception) -> Response:
 
 def create_api_app(state: EmulatorState) -> Starlette:
     """The emulated API: its routes behind the request chain, its errors in KPN's shape."""
-    context = RouteContext(state.backends)
+    context = RouteContext(state.backends, state.api_options)
     return Starlette(
         routes=[
             *oauth.routes(state.clients, state.tokens),
@@ -109,6 +111,8 @@ def create_app(
     admin_token: str | None = None,
     chaos: ChaosSpec | None = None,
     journal_size: int = DEFAULT_CAPACITY,
+    response_style: str = "kpn",
+    strict: bool = False,
 ) -> Emulator:
     """Build the emulator from a seed file (the default fixtures when none is given).
 
@@ -117,9 +121,14 @@ def create_app(
     ``/openapi.yaml`` and ``/openapi.json``. ``script_hosts`` are the hosts the script test endpoint and the call
     simulator may fetch from (loopback when none are given; ``*`` for any). ``chaos`` is the default random-fault
     setting (``--chaos``), restored by every full reset. The request journal keeps the last ``journal_size`` calls.
+    ``response_style`` (``kpn`` or ``upstream``) and ``strict`` are how the API treats clients that set neither
+    (``--response-style``, ``--strict``; see ``docs/decisions.md``).
     """
     if not isinstance(fixtures, Fixtures):
         fixtures = load_fixtures(fixtures)
     policy = FetchPolicy.from_hosts(script_hosts)
-    state = EmulatorState(fixtures, clock, policy, journal_size=journal_size, chaos=chaos)
+    if response_style not in response_styles():
+        raise ValueError(f"response_style must be one of {', '.join(response_styles())}, not {response_style!r}")
+    options = ApiOptions(response_style, strict)
+    state = EmulatorState(fixtures, clock, policy, journal_size=journal_size, chaos=chaos, api_options=options)
     return Emulator(state, admin=admin, admin_token=admin_token, docs=docs)

@@ -25,6 +25,7 @@ from mock_server.paths import API_PREFIX, TOKEN_PATH
 from mock_server.proxy.cli import proxy_command
 from mock_server.scripts.commands import COMMANDS
 from mock_server.serving import server_config
+from mock_server.spec import response_styles
 from mock_server.statefile import StateFileError, load_state_file, save_state_file
 
 ADMIN_TOKEN_ENV = "APIDAZE_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
@@ -86,6 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--host is not a loopback address",
     )
     parser.add_argument("--no-admin", action="store_true", help="switch the control plane under /__admin off")
+    parser.add_argument(
+        "--response-style",
+        choices=response_styles(),
+        default=response_styles()[0],
+        help="how success is answered: 'kpn' as KPN's published Swagger says (200, one-element arrays), "
+        "'upstream' as the platform behind KPN's gateway (201/202/204, single objects); a client may set its "
+        "own (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="hold clients to the letter of the contract: form bodies only, no unknown fields, the emulator's own "
+        "patterns and lengths (default: lenient, each leniency noted in the journal; a client may set its own)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.epilog = (
         "Script tools: apidaze-mock check-script FILE_OR_URL; apidaze-mock call URL [--dtmf 1] (see --help). "
@@ -137,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         admin=not args.no_admin,
         admin_token=args.admin_token,
         chaos=chaos,
+        response_style=args.response_style,
+        strict=args.strict,
     )
     if args.state_file is not None:
         try:
@@ -161,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  docs:    {base}/docs")
         if not args.no_admin:
             print(f"  admin:   {base}/__admin" + (" (bearer admin token required)" if args.admin_token else ""))
+        print(f"  answers: response style {args.response_style}, {'strict' if args.strict else 'lenient'}")
         if chaos is not None:
             print(f"  chaos:   seed {chaos.seed}, faults on {chaos.rate:.0%} of calls")
         if args.state_file is not None:

@@ -16,7 +16,7 @@ import jsonschema_rs
 import yaml
 
 from mock_server.domain.clients import Client, QuotaPolicy
-from mock_server.spec import component_schema, quotes_secret
+from mock_server.spec import component_schema, operations, quotes_secret
 
 DEFAULT_FIXTURES = "default.yaml"
 SECRET = "client_secret"  # noqa: S105 (the field's name)
@@ -61,7 +61,10 @@ def client_from(definition: dict[str, Any], default_quota: QuotaPolicy) -> Clien
     """
     client_id = definition["client_id"]
     quota = replace(default_quota, **definition.get("quota", {}))
-    return Client(client_id, definition[SECRET], definition.get("domain", domain_for(client_id)), quota)
+    domain = definition.get("domain", domain_for(client_id))
+    return Client(
+        client_id, definition[SECRET], domain, quota, definition.get("response_style"), definition.get("strict")
+    )
 
 
 def _problem(source: str, error: jsonschema_rs.ValidationError) -> str:
@@ -77,7 +80,10 @@ def parse_fixtures(document: Any, source: str = "fixtures") -> Fixtures:
     problems = [_problem(source, error) for error in component_schema("SeedFile").iter_errors(document)]
     if problems:
         raise FixtureError("\n".join(problems))
-    # What no schema can say: ids and usernames that must differ.
+    # What no schema can say: ids and usernames that must differ, and no field the API would ignore (its bodies are
+    # open, as form parameters are; in a seed file such a field is a typo).
+    account_fields = operations()["createSipAccount"].body_fields
+    script_fields = operations()["createExternalScript"].body_fields
     default_quota = QuotaPolicy(**document.get("default_quota", {}))
     seeds: list[ClientSeed] = []
     seen: set[str] = set()
@@ -90,6 +96,15 @@ def parse_fixtures(document: Any, source: str = "fixtures") -> Fixtures:
         usernames = [account["username"] for account in accounts]
         if len(set(usernames)) != len(usernames):
             raise FixtureError(f"{where}: two SIP accounts share a username")
+        for place, fields, known in [
+            *((f"sip_accounts/{i}", account, account_fields) for i, account in enumerate(accounts)),
+            ("external_script", entry.get("external_script") or {}, script_fields),
+        ]:
+            unknown = sorted(set(fields) - known)
+            if unknown:
+                raise FixtureError(
+                    f"{where}/{place}: unknown field {unknown[0]!r} (allowed: {', '.join(sorted(known))})"
+                )
         ids = entry.get("ids", {})
         if "external_script" in ids and "external_script" not in entry:
             raise FixtureError(f"{where}/ids/external_script: the client has no external_script")

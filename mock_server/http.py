@@ -1,8 +1,15 @@
-"""Reading requests and writing answers: body limits, form and JSON parsing, contract checks, KPN error bodies."""
+"""Reading requests and writing answers: body limits, form and JSON parsing, contract checks, KPN error bodies.
+
+The API reads bodies leniently unless a client is held to the letter (``--strict``, or the client's own
+``strict``): a field the contract does not name is ignored, and a JSON object is read like the form KPN declares;
+each such leniency is a warning in the call's journal entry, naming the field and the rule. Strict, the same
+requests are refused, with the same names in the error.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
@@ -31,6 +38,10 @@ MAX_BODY_BYTES = 64 * 1024
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 _TRANSACTION_ID = "apidaze.transaction_id"
+WARNINGS = "apidaze.warnings"
+# Unknown fields named one by one in a call's warnings: a 64 KiB body of tiny fields would otherwise file thousands
+# of lines in every journal entry.
+MAX_FIELD_WARNINGS = 10
 
 
 class JSONResponse(Response):
@@ -38,6 +49,11 @@ class JSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+def warn(scope: Scope, warning: str) -> None:
+    """Note something the API let pass that KPN's contract does not offer; the journal entry shows it."""
+    scope.setdefault(WARNINGS, []).append(warning)
 
 
 def transaction_id(scope: Scope) -> str:
@@ -118,27 +134,88 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     return value
 
 
+def _parse(raw: bytes, kind: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    return parse_json_object(raw) if kind == JSON else parse_form(raw)
+
+
 async def body_fields(request: Request, operation: Operation) -> dict[str, Any]:
-    """The request body of ``operation``, parsed and checked against the contract."""
+    """The request body of ``operation``, parsed and checked against the contract (the control plane's reading)."""
     raw = await read_body(request)
     kind = media_type(request)
     if not kind and not raw:
         kind = next(iter(operation.body))
     if kind not in operation.body:
         raise UnsupportedMediaType(info=f"Content-Type {kind or '(none)'!r}; use {' or '.join(BODY_TYPES)}")
-    if not raw:
-        fields: dict[str, Any] = {}
-    else:
-        fields = parse_json_object(raw) if kind == JSON else parse_form(raw)
+    fields = _parse(raw, kind)
     operation.body[kind].check(fields)
     return fields
 
 
-def query_fields(request: Request, operation: Operation) -> dict[str, Any]:
-    """The query of ``operation``, typed and checked by the contract; a repeated parameter is an error, as in forms."""
+def _api_form(request: Request, raw: bytes, *, strict: bool) -> dict[str, Any]:
+    """An API body as KPN declares them, a form; leniently also a JSON object, noted with :func:`warn`."""
+    kind = media_type(request) or (FORM if not raw else "")
+    if kind != FORM and not (kind == JSON and not strict):
+        accepted = FORM if strict else f"{FORM} (or, leniently, {JSON})"
+        raise UnsupportedMediaType(info=f"Content-Type {kind or '(none)'!r}; use {accepted}")
+    fields = _parse(raw, kind)
+    if kind == JSON and raw:
+        warn(request.scope, f"body: sent as {JSON}; KPN's contract takes {FORM} only (--strict refuses it)")
+    return fields
+
+
+async def api_body_fields(request: Request, operation: Operation, *, strict: bool) -> dict[str, Any]:
+    """The form body of an API ``operation``: only the fields the contract names, checked against it.
+
+    Lenient (``strict`` false), a JSON object is read as the form would be and unknown fields are dropped, each
+    noted with :func:`warn`; strict, both are refused and the contract's ``x-strict`` rules apply too.
+    """
+    fields = _api_form(request, await read_body(request), strict=strict)
+    if strict:
+        operation.strict_body[FORM].check(fields)
+        return fields
+    operation.body[FORM].check(fields)
+    unknown = [name for name in fields if name not in operation.body_fields]
+    for name in unknown[:MAX_FIELD_WARNINGS]:
+        warn(request.scope, f"body.{name}: not a field of {operation.operation_id}; ignored (--strict refuses it)")
+    if len(unknown) > MAX_FIELD_WARNINGS:
+        warn(request.scope, f"body: {len(unknown) - MAX_FIELD_WARNINGS} more unknown fields ignored")
+    return {name: value for name, value in fields.items() if name in operation.body_fields}
+
+
+async def api_form_fields(request: Request, *, strict: bool) -> dict[str, str]:
+    """The fields of a form body on an operation whose contract declares parameters, not a body (a GET).
+
+    An empty body is none, whatever its Content-Type says. Every value must be text, as a parameter's is.
+    """
+    raw = await read_body(request)
+    if not raw:
+        return {}
+    fields = _api_form(request, raw, strict=strict)
+    for name, value in fields.items():
+        if not isinstance(value, str):
+            raise InvalidRequest(f"Body field {name!r} must be a string.", info=f"body.{name}: type")
+    return fields
+
+
+def query_fields(
+    request: Request, operation: Operation, *, strict: bool = False, body: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The query of ``operation``, typed and checked by the contract; a repeated parameter is an error, as in forms.
+
+    ``body`` holds the same parameters sent as a form body (see :func:`api_form_fields`); a name given both ways
+    must have one value: reading one while the client meant the other would fail silently.
+    """
     params: dict[str, str] = {}
     for key, value in request.query_params.multi_items():
         if key in params:
             raise InvalidRequest(f"Query parameter {key!r} is given more than once.", info=f"query.{key}: repeated")
         params[key] = value
-    return operation.check_query(params)
+    for key, value in (body or {}).items():
+        if params.setdefault(key, value) != value:
+            raise InvalidRequest(
+                f"{key!r} is given in the query and in the body, with different values.",
+                info=f"query.{key}, body.{key}: conflicting",
+            )
+    return operation.check_query(params, strict)

@@ -10,11 +10,12 @@ a fresh client whose credentials it hands out, so a test needs no set-up code:
     def test_client_retries_after_503(apidaze_mock):
         apidaze_mock.faults.add(path="/sipaccounts", status=503, times=1)
         create_account(apidaze_mock.base_url, apidaze_mock.credentials, name="alice")
-        assert apidaze_mock.journal.count(path="/sipaccounts", status=201) == 1
+        assert apidaze_mock.journal.count(path="/sipaccounts", status=200) == 1
 
 Configure a test with ``@pytest.mark.apidaze_mock(...)``: ``client_id``, ``client_secret``, ``domain``, ``quota``
 (a dict), ``sip_accounts`` (dicts of create fields), ``chaos`` (``"SEED:RATE"``), ``frozen_at`` (an instant),
-``expect_server_errors`` (see below).
+``response_style`` (``"kpn"``, KPN's Swagger, or ``"upstream"``, the platform behind KPN's gateway), ``strict``
+(hold the client to the letter of the contract), ``expect_server_errors`` (see below).
 
 An unexpected exception inside the emulator answers the client a 500, which a client that retries would hide: such
 a test fails at teardown with the emulator's traceback, unless it is marked ``expect_server_errors=True``.
@@ -39,7 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(client_id=, client_secret=, domain=, quota=, sip_accounts=, chaos=, frozen_at=, "
-        "expect_server_errors=): "
+        "response_style=, strict=, expect_server_errors=): "
         "how the apidaze_mock fixture prepares this test's client and emulator",
     )
 

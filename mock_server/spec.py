@@ -9,6 +9,10 @@ contract states a number as a number and routes get the value it stands for.
 The same compiled schemas also report what is wrong as a list of :class:`Problem` instead of an error (the proxy's
 reading of a request), and each operation reads its documented answers lazily (status, headers, body schema per
 media type), so the emulator's start-up pays nothing for rules only ``apidaze-mock proxy`` applies.
+Two readings of the same file live here too. ``x-strict`` on a schema holds the keywords that ``--strict`` adds to
+it (the emulator's own patterns and lengths, closed bodies); they are merged in for the strict validators and
+ignored otherwise. ``x-apidaze-style`` on a success response names the response styles that answer with it and
+the body's form (``array``, ``object`` or ``none``), so routes read their status and shape from the contract.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ SPECS = (API_SPEC, ADMIN_SPEC)
 # The proxy's control plane (``apidaze-mock proxy``): it refers into the two above and nothing refers into it.
 PROXY_SPEC = "proxy.yaml"
 BODY_TYPES = ("application/x-www-form-urlencoded", "application/json")
+STRICT = "x-strict"
+STYLE = "x-apidaze-style"
 
 
 def spec_path(name: str = API_SPEC) -> Path:
@@ -56,6 +62,38 @@ def load_spec(name: str = API_SPEC) -> dict[str, Any]:
     with spec_path(name).open(encoding="utf-8") as handle:
         document: dict[str, Any] = yaml.load(handle, Loader=_SpecLoader)  # noqa: S506 (a safe loader)
     return document
+
+
+def _with_strict(node: Any) -> Any:
+    """``node`` with every ``x-strict`` merged into the schema that holds it (the strict reading of the file)."""
+    if isinstance(node, list):
+        return [_with_strict(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    merged = {key: _with_strict(value) for key, value in node.items() if key != STRICT}
+    if STRICT in node:
+        merged.update(node[STRICT])
+    return merged
+
+
+@cache
+def _components(name: str, strict: bool) -> dict[str, Any]:
+    components: dict[str, Any] = load_spec(name).get("components", {})
+    return _with_strict(components) if strict else components
+
+
+@cache
+def response_styles() -> tuple[str, ...]:
+    """The response styles a client may be answered in (``admin.yaml``'s ``ResponseStyle``), the default first."""
+    return tuple(load_spec(ADMIN_SPEC)["components"]["schemas"]["ResponseStyle"]["enum"])
+
+
+@dataclass(frozen=True)
+class Success:
+    """How one operation succeeds in one response style: the status and the body's form."""
+
+    status: int
+    form: str  # "array" (a one-element array), "object" or "none"
 
 
 @dataclass(frozen=True)
@@ -118,11 +156,13 @@ def _registry(name: str) -> jsonschema_rs.Registry:
 class Schema:
     """One schema of a contract file, compiled: ``#/components/...`` and references to the other file resolve."""
 
-    def __init__(self, schema: dict[str, Any], spec: str, prefix: str) -> None:
+    def __init__(self, schema: dict[str, Any], spec: str, prefix: str, *, strict: bool = False) -> None:
         # Keep the file's components beside the schema so its ``#/components/...`` references resolve, and place it
         # at the file's own URI so a relative reference finds the file beside it in the registry.
+        if strict:
+            schema = _with_strict(schema)
         self._validator = jsonschema_rs.Draft202012Validator(
-            {**schema, "components": load_spec(spec).get("components", {})},
+            {**schema, "components": _components(spec, strict)},
             validate_formats=True,
             base_uri=spec_path(spec).as_uri(),
             registry=_registry(spec),
@@ -172,14 +212,15 @@ def _typed(text: str, types: frozenset[str]) -> Any:
 class _Parameters:
     """The query or the path parameters of one operation: each read as its declared type, then checked together."""
 
-    def __init__(self, schema: Schema, types: dict[str, frozenset[str]]) -> None:
+    def __init__(self, schema: Schema, strict: Schema, types: dict[str, frozenset[str]]) -> None:
         self._schema = schema
+        self._strict = strict
         self._types = types
 
-    def check(self, params: dict[str, str]) -> dict[str, Any]:
+    def check(self, params: dict[str, str], strict: bool = False) -> dict[str, Any]:
         """The parameters as their schema types; ``InvalidRequest`` naming the parameter and rule when one fails."""
         values = self._values(params)
-        self._schema.check(values)
+        (self._strict if strict else self._schema).check(values)
         return values
 
     def problems(self, params: dict[str, str]) -> list[Problem]:
@@ -276,8 +317,12 @@ class Operation:
 
     operation_id: str
     body: dict[str, Schema] = field(default_factory=dict)
+    # The body as --strict reads it (x-strict merged in), and the fields the body schema names.
+    strict_body: dict[str, Schema] = field(default_factory=dict)
+    body_fields: frozenset[str] = frozenset()
     query: _Parameters | None = None
     path: _Parameters | None = None
+    successes: dict[str, Success] = field(default_factory=dict)
     # Path parameters that passed, with their typed values: clients ask for the same few ids again and again, and a
     # dict lookup is a quarter of the schema check (cProfile of read: is_valid 1 us of every call). Bounded, for
     # fuzzers that try millions.
@@ -329,9 +374,13 @@ class Operation:
             return [Problem("status", message, "status")]
         return rules.problems(headers, body, secrets)
 
-    def check_query(self, params: dict[str, str]) -> dict[str, Any]:
-        """The query as its schema types, checked against the contract."""
-        return params if self.query is None else self.query.check(params)
+    def check_query(self, params: dict[str, str], strict: bool = False) -> dict[str, Any]:
+        """The query as its schema types, checked against the contract (its strict reading with ``strict``)."""
+        return params if self.query is None else self.query.check(params, strict)
+
+    def success(self, style: str) -> Success:
+        """How this operation succeeds in response style ``style``, as its ``x-apidaze-style`` says."""
+        return self.successes[style]
 
     def check_path(self, params: dict[str, str]) -> dict[str, Any]:
         """The path parameters as their schema types, checked against the contract."""
@@ -379,7 +428,7 @@ def _parameters(spec: str, parameters: list[dict[str, Any]], where: str) -> _Par
         "properties": {parameter["name"]: parameter["schema"] for parameter in chosen},
         "required": [parameter["name"] for parameter in chosen if parameter.get("required")],
     }
-    return _Parameters(Schema(schema, spec, where), types)
+    return _Parameters(Schema(schema, spec, where), Schema(schema, spec, where, strict=True), types)
 
 
 def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -435,8 +484,23 @@ def operations(name: str = API_SPEC) -> dict[str, Operation]:
                 body = _resolve(document, body)
                 for media_type, content in body["content"].items():
                     entry.body[media_type] = Schema(content["schema"], name, "body")
+                    entry.strict_body[media_type] = Schema(content["schema"], name, "body", strict=True)
+                    entry.body_fields |= _resolve(document, content["schema"]).get("properties", {}).keys()
+            entry.successes = _successes(document, operation)
             compiled[entry.operation_id] = entry
     return compiled
+
+
+def _successes(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, Success]:
+    successes: dict[str, Success] = {}
+    for status, response in operation.get("responses", {}).items():
+        for style, form in _resolve(document, response).get(STYLE, {}).items():
+            if style in successes:
+                raise ValueError(f"{operation['operationId']}: two answers for response style {style!r}")
+            successes[style] = Success(int(status), form)
+    if successes and set(successes) != set(response_styles()):
+        raise ValueError(f"{operation['operationId']}: {STYLE} must name each of {response_styles()}")
+    return successes
 
 
 def check_admin_body(operation_id: str, document: Any) -> None:

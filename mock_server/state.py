@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.clock import Clock
-from mock_server.domain.clients import Client, ClientRegistry
+from mock_server.domain.clients import ApiOptions, Client, ClientRegistry
 from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
 from mock_server.domain.journal import DEFAULT_CAPACITY, Journal
 from mock_server.domain.quota import QuotaBook
@@ -36,10 +36,14 @@ class EmulatorState:
         *,
         journal_size: int = DEFAULT_CAPACITY,
         chaos: ChaosSpec | None = None,
+        api_options: ApiOptions | None = None,
     ) -> None:
         self.fixtures = fixtures
         # Where the test endpoint and the call simulator may fetch scripts from: configuration, never reset.
         self.script_policy = script_policy or FetchPolicy()
+        # The run's response style and strictness (--response-style, --strict), for clients that set none:
+        # configuration, never reset.
+        self.api_options = api_options or ApiOptions()
         self.clock = clock or Clock()
         self.clients = ClientRegistry()
         self.tokens = TokenStore(self.clock.now, fixtures.token_lifetime_seconds)

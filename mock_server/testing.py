@@ -8,7 +8,7 @@
         mock.faults.add(path="/sipaccounts", status=503, times=1)
         my_client = MyApidazeClient(mock.base_url, *mock.credentials)
         my_client.create_sip_account("alice")        # your client meets a 503 first, then succeeds
-        assert mock.journal.count(path="/sipaccounts", status=201) == 1
+        assert mock.journal.count(path="/sipaccounts", status=200) == 1
 
 The handle works on the emulator's objects directly, so it needs no HTTP of its own; while the emulator is served,
 every change and every read is handed to the server's event loop, so a test never changes state under a request.
@@ -189,6 +189,9 @@ class TestClientConfig:
     client_secret: str = DEFAULT_CLIENT_SECRET
     domain: str | None = None
     quota: Mapping[str, Any] | None = None
+    # None: the emulator's own (create_app's response_style and strict).
+    response_style: str | None = None
+    strict: bool | None = None
 
 
 class _OnServerLoop:
@@ -346,13 +349,17 @@ class ApidazeMock:
         sip_accounts: Sequence[Mapping[str, str]] = (),
         chaos: str | None = None,
         frozen_at: datetime | float | None = None,
+        response_style: str | None = None,
+        strict: bool | None = None,
     ) -> ApidazeMock:
         """A clean start for one test: full reset, real time, a fresh client with these settings, no server errors.
 
         ``sip_accounts`` are created in the client's tenant; ``chaos`` is ``"SEED:RATE"``; ``frozen_at`` stops the
-        clock at that instant. These are the options of the ``apidaze_mock`` pytest marker.
+        clock at that instant; ``response_style`` (``"kpn"`` or ``"upstream"``) and ``strict`` say how the API
+        treats the client (the emulator's own when not given). These are the options of the ``apidaze_mock``
+        pytest marker.
         """
-        config = TestClientConfig(client_id, client_secret, domain, quota)
+        config = TestClientConfig(client_id, client_secret, domain, quota, response_style, strict)
         spec = ChaosSpec.parse(chaos) if chaos is not None else None
         frozen = frozen_at.timestamp() if isinstance(frozen_at, datetime) else frozen_at
 
@@ -380,12 +387,15 @@ class ApidazeMock:
         *,
         domain: str | None = None,
         quota: Mapping[str, Any] | None = None,
+        response_style: str | None = None,
+        strict: bool | None = None,
     ) -> Credentials:
         """Register another client (its own empty tenant); without an id, a fresh one is made up."""
         client_id = client_id or f"client-{next(_numbers)}"
-        client_secret = client_secret or f"{client_id}-secret"
-        self.call(lambda: self._register(client_id, client_secret, domain, quota))
-        return Credentials(client_id, client_secret)
+        secret = client_secret or f"{client_id}-secret"
+        config = TestClientConfig(client_id, secret, domain, quota, response_style, strict)
+        self.call(lambda: self._register(config))
+        return Credentials(config.client_id, config.client_secret)
 
     def remove_client(self, client_id: str) -> None:
         self.call(lambda: self.state.remove_client(client_id))
@@ -427,17 +437,18 @@ class ApidazeMock:
         config = self._config
         if self.state.clients.get(config.client_id) is not None:
             self.state.remove_client(config.client_id)
-        self._register(config.client_id, config.client_secret, config.domain, config.quota)
+        self._register(config)
 
-    def _register(
-        self, client_id: str, client_secret: str, domain: str | None, quota: Mapping[str, Any] | None
-    ) -> None:
+    def _register(self, config: TestClientConfig) -> None:
         """Add a client as ``POST /__admin/clients`` would: the same checks and defaults."""
-        fields: dict[str, Any] = {"client_id": client_id, "client_secret": client_secret}
-        if domain is not None:
-            fields["domain"] = domain
-        if quota is not None:
-            fields["quota"] = dict(quota)
+        fields: dict[str, Any] = {"client_id": config.client_id, "client_secret": config.client_secret}
+        optional = {
+            "domain": config.domain,
+            "quota": None if config.quota is None else dict(config.quota),
+            "response_style": config.response_style,
+            "strict": config.strict,
+        }
+        fields.update((name, value) for name, value in optional.items() if value is not None)
         self.state.add_client(self.state.new_client(_check("adminAddClient", fields)))
 
 

@@ -68,6 +68,13 @@ class Api:
         return self.http.request(method, API_PREFIX + path, headers=headers, **kwargs)
 
 
+def warnings(api: Api) -> list[str]:
+    """The warnings the journal holds for the last call (what the API let pass that KPN's contract does not offer)."""
+    [entry] = api.emulator.state.journal.entries(limit=1)
+    found: list[str] = entry["warnings"]
+    return found
+
+
 @pytest.fixture
 def clock() -> Clock:
     clock = Clock()
@@ -82,5 +89,13 @@ def emulator(clock: Clock) -> Emulator:
 
 @pytest.fixture
 def api(emulator: Emulator) -> Iterator[Api]:
+    with TestClient(emulator, raise_server_exceptions=True) as client:
+        yield Api(client, emulator)
+
+
+@pytest.fixture
+def strict_api(clock: Clock) -> Iterator[Api]:
+    """The same seed on an emulator started with ``--strict``."""
+    emulator = create_app(seed_fixtures(), clock=clock, strict=True)
     with TestClient(emulator, raise_server_exceptions=True) as client:
         yield Api(client, emulator)

@@ -7,9 +7,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-import jsonschema_rs
-
-from mock_server.spec import load_spec
+from mock_server.spec import component_schema
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = REPO / "fixtures" / "scripts"
@@ -33,7 +31,5 @@ ScriptServer = example.ScriptServer
 
 def assert_matches_schema(spec: str, schema: str, value: object) -> None:
     """``value`` obeys ``#/components/schemas/<schema>`` of the OpenAPI file ``spec``."""
-    components = load_spec(spec)["components"]
-    validator = jsonschema_rs.Draft202012Validator({"$ref": f"#/components/schemas/{schema}", "components": components})
-    errors = [error.message for error in validator.iter_errors(value)]
+    errors = [error.message for error in component_schema(schema, spec).iter_errors(value)]
     assert errors == [], errors

@@ -20,19 +20,40 @@ def running() -> Iterator[str]:
         yield base
 
 
-def test_emulator_serves_the_how_to_over_real_http(running: str) -> None:
-    base = running
+def demo_bearer(base: str) -> dict[str, str]:
+    """The Authorization header of the built-in seed's demo client, from the served token endpoint."""
     token = httpx.post(
         base + "/oauth/client_credential/accesstoken?grant_type=client_credentials",
         data={"client_id": "local-client", "client_secret": "local-secret"},
     ).json()["access_token"]
-    auth = {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_emulator_serves_the_how_to_over_real_http(running: str) -> None:
+    base = running
+    auth = demo_bearer(base)
     api = base + "/communication/apidaze/cpaas"
     created = httpx.post(api + "/sipaccounts", data={"username": "alice"}, headers=auth)
-    assert created.status_code == 201
+    assert created.status_code == 200
     account_id = created.json()[0]["id"]
     assert httpx.get(f"{api}/sipaccounts/{account_id}/status", headers=auth).json()[0]["status"] == "Not registered"
     assert httpx.delete(f"{api}/sipaccounts/{account_id}", headers=auth).status_code == 200
+
+
+def test_response_style_and_strictness_are_chosen_per_run() -> None:
+    with serve_emulator("--response-style", "upstream", "--strict") as base:
+        auth = demo_bearer(base)
+        accounts = base + "/communication/apidaze/cpaas/sipaccounts"
+        created = httpx.post(accounts, data={"username": "alice"}, headers=auth)
+        assert (created.status_code, created.json()["sip"]["username"]) == (201, "alice")
+        unknown = httpx.post(accounts, data={"username": "bob", "email_address": "b@example.com"}, headers=auth)
+        assert unknown.status_code == 400
+        assert httpx.get(base + "/__admin/clients").json()["clients"][0]["strict"] is True
+
+
+def test_an_unknown_response_style_is_refused() -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--response-style", "soap"])
 
 
 def test_banner_names_urls_and_demo_credentials() -> None:

@@ -65,7 +65,7 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
             *faults.routes(state.faults),
             *clock.routes(state.clock),
             *registrations.routes(state.backends),
-            *calls.routes(state.script_policy),
+            *calls.routes(state),
         ],
         exception_handlers={ApiError: api_error_handler, HTTPException: http_exception_handler},
         middleware=[

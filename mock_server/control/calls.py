@@ -8,35 +8,51 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mock_server.errors import ClientNotFound
 from mock_server.http import JSONResponse, body_fields
-from mock_server.scripts.fetch import CALL_FIELDS, CallParameters, FetchPolicy, ScriptFetcher
+from mock_server.scripts.directory import SipDirectory
+from mock_server.scripts.fetch import CALL_FIELDS, CallParameters, ScriptFetcher
 from mock_server.scripts.simulator import MAX_FETCHES, CallScript, simulate
 from mock_server.spec import ADMIN_SPEC, operations
+from mock_server.state import EmulatorState
 
 
-def call_script(fields: dict[str, Any]) -> CallScript:
+def call_script(fields: dict[str, Any], directory: SipDirectory | None = None) -> CallScript:
     """A ``CallRequest``, already checked against the contract, as the simulator's input.
 
     ``params`` and the call's own fields make one query, split by ``CallParameters.from_query`` as the test
     endpoint splits its query string; a call field given at the top level wins over the same name in ``params``.
+    ``directory`` is the SIP accounts of the call's client, when it names one.
     """
     own = {name: fields[name] for name in CALL_FIELDS if name in fields}
+    parameters = CallParameters.from_query({**fields.get("params", {}), **own})
     return CallScript(
         url=fields["url"],
-        parameters=CallParameters.from_query({**fields.get("params", {}), **own}),
+        parameters=parameters if directory is None else parameters.calling_from(directory.uris),
         dtmf=fields.get("dtmf", ""),
         dial=fields.get("dial", []),
         # JSON Schema's "integer" accepts 2.0; the bound is counted, and shown in events, as an int.
         max_fetches=int(fields.get("max_fetches", MAX_FETCHES)),
+        directory=directory,
     )
 
 
-def routes(policy: FetchPolicy) -> list[Route]:
+def sip_directory(state: EmulatorState, client_id: str) -> SipDirectory:
+    """The SIP accounts of ``client_id`` as a call sees them, taken now."""
+    client = state.clients.get(client_id)
+    if client is None:
+        raise ClientNotFound(info=f"client_id={client_id!r}")
+    return SipDirectory.of(state.backends[client_id].sip_accounts.list(), client.domain)
+
+
+def routes(state: EmulatorState) -> list[Route]:
     call_op = operations(ADMIN_SPEC)["adminSimulateCall"]
-    fetcher = ScriptFetcher(policy)
+    fetcher = ScriptFetcher(state.script_policy)
 
     async def call(request: Request) -> Response:
-        script = call_script(await body_fields(request, call_op))
-        return JSONResponse({"events": await simulate(script, fetcher)})
+        fields = await body_fields(request, call_op)
+        directory = sip_directory(state, fields["client_id"]) if "client_id" in fields else None
+        script = call_script(fields, directory)
+        return JSONResponse({"events": await simulate(script, fetcher, fetcher.head)})
 
     return [Route("/calls", call, methods=["POST"])]

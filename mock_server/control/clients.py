@@ -17,7 +17,15 @@ from mock_server.state import EmulatorState
 
 def client_view(state: EmulatorState, client: Client) -> dict[str, Any]:
     origin = "runtime" if client.client_id in state.added_clients else "fixtures"
-    return {"client_id": client.client_id, "domain": client.domain, "quota": asdict(client.quota), "origin": origin}
+    options = client.options(state.api_options)
+    return {
+        "client_id": client.client_id,
+        "domain": client.domain,
+        "quota": asdict(client.quota),
+        "origin": origin,
+        "response_style": options.response_style,
+        "strict": options.strict,
+    }
 
 
 def routes(state: EmulatorState) -> list[Route]:

@@ -1,4 +1,4 @@
-"""OAuth clients: who may ask for a token, their SIP domain and their quota."""
+"""OAuth clients: who may ask for a token, their SIP domain, their quota and how the API treats them."""
 
 from __future__ import annotations
 
@@ -27,11 +27,34 @@ class QuotaPolicy:
 
 
 @dataclass(frozen=True)
+class ApiOptions:
+    """How the API treats a client: the response style it answers in, and whether it holds requests to the letter.
+
+    The run's (``--response-style``, ``--strict``) are the defaults; a client may set its own.
+    """
+
+    response_style: str = "kpn"
+    strict: bool = False
+
+
+@dataclass(frozen=True)
 class Client:
     client_id: str
     client_secret: str = field(repr=False)
     domain: str
     quota: QuotaPolicy = field(default_factory=QuotaPolicy)
+    # None: the run's default (ApiOptions); set, this client's own.
+    response_style: str | None = None
+    strict: bool | None = None
+
+    def options(self, defaults: ApiOptions) -> ApiOptions:
+        """This client's API options, the run's ``defaults`` where it sets none."""
+        if self.response_style is None and self.strict is None:
+            return defaults
+        return ApiOptions(
+            defaults.response_style if self.response_style is None else self.response_style,
+            defaults.strict if self.strict is None else self.strict,
+        )
 
     def secret_matches(self, candidate: str) -> bool:
         # Constant time, so response timing tells nothing about how much of a guessed secret was right.

@@ -118,6 +118,7 @@ class JournalEntry:
         "time",
         "token_request",
         "violations",
+        "warnings",
     )
 
     def __init__(
@@ -142,6 +143,8 @@ class JournalEntry:
         self.fault: str | None = None
         # The contract violations ``apidaze-mock proxy`` found in the call (rendered records); None on the emulator.
         self.violations: tuple[dict[str, str | None], ...] | None = None
+        # What the API let pass that KPN's contract does not offer (http.warn), for the user to see.
+        self.warnings: tuple[str, ...] = ()
         self.status: int | None = None
         self.duration: float | None = None
         self._headers: tuple[bytes, ...] = tuple(chain.from_iterable(headers))
@@ -193,6 +196,7 @@ def render(entry: JournalEntry) -> dict[str, Any]:
         "response_body": redact_response_body(entry.response_body),
         "duration_ms": None if duration is None else round(duration * 1000, 3),
         "fault": entry.fault,
+        "warnings": list(entry.warnings),
     }
     if entry.violations is not None:
         view["violations"] = [dict(violation) for violation in entry.violations]

@@ -5,9 +5,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from mock_server.clock import iso_utc
 from mock_server.errors import SipAccountAlreadyExists, SipAccountNotFound
+
+# RFC 3261 section 25.1: what a user part holds unescaped besides letters and digits (unreserved and
+# user-unreserved). Usernames are not restricted to these unless a client is strict, so the rest is escaped.
+SIP_USER_SAFE = "-_.!~*'()&=+$,;?/"
 
 
 class SipAccount(NamedTuple):
@@ -47,9 +52,13 @@ class SipAccount(NamedTuple):
             "updated_at": iso_utc(self.updated_at),
         }
 
+    def sip_uri(self, domain: str) -> str:
+        """``sip:<username>@<domain>``, the username escaped where RFC 3261 does not allow it in a user part."""
+        return f"sip:{quote(self.username, safe=SIP_USER_SAFE)}@{domain}"
+
     def to_status(self, domain: str) -> dict[str, Any]:
         body = self.to_api()
-        body["uri"] = f"sip:{self.username}@{domain}"
+        body["uri"] = self.sip_uri(domain)
         body["status"] = "Registered" if self.registered else "Not registered"
         return body
 

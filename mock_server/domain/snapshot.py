@@ -33,6 +33,8 @@ def _export_client(client: Client, backends: Backends) -> dict[str, Any]:
         "client_secret": client.client_secret,
         "domain": client.domain,
         "quota": asdict(client.quota),
+        # Only what the client sets itself: the run's defaults stay the run's.
+        **{name: getattr(client, name) for name in ("response_style", "strict") if getattr(client, name) is not None},
         "sip_accounts": [],
         "external_script": None,
         "next_ids": {"sip_accounts": 1, "external_scripts": 1},
@@ -85,6 +87,15 @@ def load_state(document: dict[str, Any], now: Callable[[], float]) -> LoadedStat
         # Never below what the resources themselves need, so an imported id is never issued again.
         tenant.sip_accounts.next_id = max(tenant.sip_accounts.next_id, next_ids.get("sip_accounts", 1))
         tenant.external_scripts.next_id = max(tenant.external_scripts.next_id, next_ids.get("external_scripts", 1))
-        clients.append(Client(client_id, entry["client_secret"], entry["domain"], quota))
+        clients.append(
+            Client(
+                client_id,
+                entry["client_secret"],
+                entry["domain"],
+                quota,
+                entry.get("response_style"),
+                entry.get("strict"),
+            )
+        )
         tenants[client_id] = tenant
     return LoadedState(clients, tenants)

@@ -3,7 +3,8 @@
 It sits outside auth, quota and faults, so a 401, a 429 or an injected fault is recorded like any other reply.
 Per call it files one small entry of plain values; decoding and redaction wait until someone reads. What the inner
 layers decide (the caller's client id, the fault, the proxy's contract violations) it reads from the scope when the
-reply starts and when the call ends, so an entry also says it for a connection a fault cut.
+reply starts and when the call ends, so an entry also says it for a connection a fault cut. The route's warnings
+(:func:`mock_server.http.warn`) come the same way.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.domain.journal import Journal, JournalEntry
+from mock_server.http import WARNINGS
 
 
 class JournalMiddleware:
@@ -48,6 +50,7 @@ class JournalMiddleware:
             entry.client_id = scope.get("apidaze.client_id")
             entry.fault = scope.get("apidaze.fault")
             entry.violations = scope.get("apidaze.violations")
+            entry.warnings = tuple(scope.get(WARNINGS, ()))
 
         async def receive_recording() -> Message:
             message = await receive()

@@ -1,18 +1,23 @@
-"""What route handlers share: the one way from a request to its tenant's store."""
+"""What route handlers share: the one way from a request to its tenant's store, its options and its answer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 
-from mock_server.domain.clients import Client
+from mock_server.domain.clients import ApiOptions, Client
 from mock_server.domain.tenants import Backends, TenantStore
+from mock_server.http import JSONResponse
+from mock_server.spec import Operation
 
 
 @dataclass(frozen=True)
 class RouteContext:
     backends: Backends
+    defaults: ApiOptions = field(default_factory=ApiOptions)
 
     def tenant(self, request: Request) -> TenantStore:
         """The store of the client whose token authorised this request."""
@@ -22,3 +27,17 @@ class RouteContext:
         """The SIP domain of the client whose token authorised this request."""
         client: Client = request.scope["apidaze.client"]
         return client.domain
+
+    def options(self, request: Request) -> ApiOptions:
+        """The response style and strictness of the client whose token authorised this request."""
+        client: Client = request.scope["apidaze.client"]
+        return client.options(self.defaults)
+
+
+def answer(operation: Operation, style: str, record: dict[str, Any]) -> Response:
+    """``operation``'s success answer in response ``style``, as its ``x-apidaze-style`` says: ``record`` in a
+    one-element array, alone, or no body at all."""
+    found = operation.success(style)
+    if found.form == "none":
+        return Response(status_code=found.status)
+    return JSONResponse([record] if found.form == "array" else record, found.status)

@@ -7,9 +7,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_server.errors import ExternalScriptNotFound
-from mock_server.http import JSONResponse, body_fields, query_fields
+from mock_server.http import JSONResponse, api_body_fields, api_form_fields, query_fields
 from mock_server.paths import API_PREFIX
-from mock_server.routes.context import RouteContext
+from mock_server.routes.context import RouteContext, answer
+from mock_server.scripts.directory import SipDirectory
 from mock_server.scripts.fetch import CallParameters, FetchPolicy, ScriptFetcher
 from mock_server.scripts.report import inspect_script
 from mock_server.spec import operations
@@ -19,29 +20,35 @@ def routes(context: RouteContext, script_policy: FetchPolicy | None = None) -> l
     fetcher = ScriptFetcher(script_policy)
     ops = operations()
     create_op, update_op = ops["createExternalScript"], ops["updateExternalScript"]
-    item_op, test_op = ops["getExternalScript"], ops["testExternalScript"]
+    item_op, delete_op, test_op = ops["getExternalScript"], ops["deleteExternalScript"], ops["testExternalScript"]
 
     async def collection(request: Request) -> Response:
         store = context.tenant(request).external_scripts
         if request.method == "POST":
-            fields = await body_fields(request, create_op)
-            return JSONResponse([store.create(fields["url"], fields.get("name", "")).to_api()], 201)
+            options = context.options(request)
+            fields = await api_body_fields(request, create_op, strict=options.strict)
+            created = store.create(fields["url"], fields.get("name", ""))
+            return answer(create_op, options.response_style, created.to_api())
         return JSONResponse([script.to_api() for script in store.list()])
 
     async def item(request: Request) -> Response:
         script_id = request.path_params["id"]
         item_op.check_path(request.path_params)
         store = context.tenant(request).external_scripts
+        options = context.options(request)
         if request.method == "PUT":
-            fields = await body_fields(request, update_op)
-            return JSONResponse([store.update(script_id, fields["url"], fields.get("name")).to_api()])
+            fields = await api_body_fields(request, update_op, strict=options.strict)
+            updated = store.update(script_id, fields["url"], fields.get("name"))
+            return answer(update_op, options.response_style, updated.to_api())
         if request.method == "DELETE":
-            store.delete(script_id)
-            return Response(status_code=204)
-        return JSONResponse([store.get(script_id).to_api()])
+            return answer(delete_op, options.response_style, store.delete(script_id).to_api())
+        return answer(item_op, options.response_style, store.get(script_id).to_api())
 
     async def test(request: Request) -> Response:
-        params = query_fields(request, test_op)
+        options = context.options(request)
+        # KPN's Swagger declares url as a form field of this GET, so generated clients send it in the body.
+        body = await api_form_fields(request, strict=options.strict)
+        params = query_fields(request, test_op, strict=options.strict, body=body)
         script = context.tenant(request).external_scripts.current
         url = params.pop("url", "") or (script.url if script else "")
         if not url:
@@ -52,8 +59,11 @@ def routes(context: RouteContext, script_policy: FetchPolicy | None = None) -> l
             tested = script.to_api()
         else:
             tested = {"id": "", "name": "", "url": url, "created_at": "", "updated_at": ""}
-        report = await inspect_script(fetcher, url, CallParameters.from_query(params))
-        return JSONResponse([{**tested, **report.to_api()}])
+        # A caller_username that is one of the client's SIP accounts makes the test call come from it.
+        directory = SipDirectory.of(context.tenant(request).sip_accounts.list(), context.domain(request))
+        parameters = CallParameters.from_query(params).calling_from(directory.uris)
+        report = await inspect_script(fetcher, url, parameters)
+        return answer(test_op, options.response_style, {**tested, **report.to_api()})
 
     base = f"{API_PREFIX}/externalscripts"
     # "/test" comes before "/{id}", or the test endpoint would read as a script with id "test".

@@ -79,7 +79,8 @@ def call_command(argv: Sequence[str]) -> int:
         )
     except ValueError as error:
         parser.error(str(error))
-    events = asyncio.run(simulate(script, ScriptFetcher(FetchPolicy.from_hosts(args.script_hosts))))
+    fetcher = ScriptFetcher(FetchPolicy.from_hosts(args.script_hosts))
+    events = asyncio.run(simulate(script, fetcher, fetcher.head))
     print(json.dumps({"events": events}, indent=2, ensure_ascii=False))
     return 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from uuid import uuid4
 
 import httpx
@@ -109,6 +109,12 @@ class CallParameters:
         extra = {name: value for name, value in query.items() if name not in CALL_FIELDS}
         return cls(**{name: query[name] for name in CALL_FIELDS if name in query}, extra=extra)
 
+    def calling_from(self, uris: Mapping[str, str]) -> CallParameters:
+        """These parameters for a call placed from one of the client's SIP accounts (``uris``: username -> SIP URI):
+        APIdaze adds ``sip_from_uri`` when ``caller_username`` is one of them (apidaze.github.io, 2014-01-12)."""
+        uri = uris.get(self.caller_username)
+        return self if uri is None else replace(self, extra={**self.extra, "sip_from_uri": uri})
+
     def for_url(self, url: str, **event: str) -> dict[str, str]:
         """The query of one fetch of ``url``: the call's parameters, then the caller's extras, then the event's."""
         return {
@@ -131,13 +137,20 @@ class ScriptFetcher:
         self._transport = transport
 
     async def __call__(self, url: str, params: Mapping[str, str]) -> FetchResult:
+        return await self._within_time(url, params, None)
+
+    async def head(self, url: str, size: int) -> FetchResult:
+        """The first ``size`` bytes of ``url`` (a plain GET), within the same policy: a media file's header."""
+        return await self._within_time(url, {}, size)
+
+    async def _within_time(self, url: str, params: Mapping[str, str], head: int | None) -> FetchResult:
         try:
             async with asyncio.timeout(self.policy.timeout_seconds):
-                return await self._fetch(url, params)
+                return await self._fetch(url, params, head)
         except TimeoutError:
             return FetchResult(url, error=f"no complete answer within {self.policy.timeout_seconds:g} s")
 
-    async def _fetch(self, url: str, params: Mapping[str, str]) -> FetchResult:
+    async def _fetch(self, url: str, params: Mapping[str, str], head: int | None) -> FetchResult:
         # trust_env=False: no proxy or .netrc from the environment may redirect or decorate the request.
         async with httpx.AsyncClient(
             follow_redirects=False, trust_env=False, timeout=self.policy.timeout_seconds, transport=self._transport
@@ -154,7 +167,7 @@ class ScriptFetcher:
                     return FetchResult(url, error=f"cannot fetch {url}: {error.__class__.__name__}: {error}".strip())
                 try:
                     if not response.is_redirect:
-                        return await self._read(url, response)
+                        return await self._read(url, response, head)
                     location = response.headers.get("location", "")
                 finally:
                     await response.aclose()
@@ -163,8 +176,9 @@ class ScriptFetcher:
                 url, query = str(response.url.join(location)), None
             return FetchResult(url, error=f"more than {MAX_REDIRECTS} redirect: give the final URL of the script")
 
-    async def _read(self, url: str, response: httpx.Response) -> FetchResult:
-        limit = self.policy.max_bytes
+    async def _read(self, url: str, response: httpx.Response, head: int | None = None) -> FetchResult:
+        """The answer's body, refused past the size cap; with ``head``, only its first ``head`` bytes."""
+        limit = self.policy.max_bytes if head is None else head
         declared = response.headers.get("content-length", "")
         too_large = FetchResult(
             url,
@@ -174,7 +188,8 @@ class ScriptFetcher:
         )
         # ASCII digits only, compared by length first: int() of a huge or non-ASCII "digit" string raises.
         digits = declared.strip().lstrip("0")
-        if digits.isascii() and digits.isdigit() and (len(digits) > len(str(limit)) or int(digits) > limit):
+        too_long = digits.isascii() and digits.isdigit() and (len(digits) > len(str(limit)) or int(digits) > limit)
+        if head is None and too_long:
             return too_large
         encoding = response.headers.get("content-encoding", "identity").lower()
         if encoding != "identity":
@@ -184,7 +199,9 @@ class ScriptFetcher:
             async for chunk in response.aiter_raw():
                 body += chunk
                 if len(body) > limit:
+                    if head is not None:
+                        break  # the head is all that was asked for
                     return too_large
         except FETCH_ERRORS as error:
             return FetchResult(url, response.status_code, error=f"the answer broke off: {error}")
-        return FetchResult(url, response.status_code, response.headers.get("content-type", ""), bytes(body))
+        return FetchResult(url, response.status_code, response.headers.get("content-type", ""), bytes(body[:limit]))

@@ -1,45 +1,87 @@
 """A simulated inbound call: fetch the script, walk its verbs, feed scripted DTMF and dial outcomes, record events.
 
-It follows what APIdaze documents (research/real-api.md 4.3): a matching ``bind`` fetches its ``action`` with
-``dialed_digits``; a ``dial`` with an ``action`` fetches it with ``bridge_status``; when the instructions run out
-without ``<hangup/>`` the script is fetched once more with ``exiting=true`` and the call ends. Every fetch goes
-through the injected ``fetch`` function, so tests can run a call without HTTP; fetches and verbs are bounded, so a
-script that loops ends with an ``error`` event instead of hanging the emulator.
+It follows what APIdaze documents (research/real-api.md 4.3, the SDKs' docstrings, apidaze.github.io's 2014 post on
+logging script fetches):
+
+* a matching ``bind`` fetches its ``action`` with ``dialed_digits``; a ``dial`` with an ``action`` fetches it with
+  ``bridge_status`` and ``hangup_cause`` when the callee ends the call;
+* when the instructions run out without ``<hangup/>`` the script is fetched again with ``exiting=true`` (and the last
+  dial's ``bridge_status`` and ``hangup_cause``), and what it answers runs: scripts use this as a hold loop, which
+  the simulator runs for at most :data:`MAX_HOLD_PASSES` passes;
+* a script that cannot run (not XML, not a ``<document>``), or one with findings, is reported as ``XML_error`` on
+  the next fetch; a call from one of the client's SIP accounts carries ``sip_from_uri`` on every fetch;
+* ``<dial>`` fetches ``answer-url`` and runs it on the callee's side when the callee answers, and
+  ``caller-hangup-url`` for the callee when the caller hangs up; a ``<sipaccount>`` rings only a registered account
+  of the client (when the call knows the client's accounts);
+* ``<playback>`` and ``<ringback>`` files are fetched (their head only) and checked: RIFF/WAVE PCM, mono, 8 or 16 kHz.
+
+Every fetch goes through the injected functions, so tests can run a call without HTTP; fetches, verbs, hold-loop
+passes and the whole call's time are bounded, so a script that loops ends with an event instead of hanging the
+emulator.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from mock_server.scripts.bindregex import compile_bind
 from mock_server.scripts.checker import check
-from mock_server.scripts.fetch import CallParameters, Fetch
+from mock_server.scripts.directory import NOT_REGISTERED, REGISTERED, UNKNOWN, SipDirectory
+from mock_server.scripts.fetch import CallParameters, Fetch, FetchResult
 from mock_server.scripts.grammar import GRAMMAR, whole_number
-from mock_server.scripts.xmltree import Node
+from mock_server.scripts.media import HEAD_BYTES, wav_problems
+from mock_server.scripts.xmltree import Finding, Node
 
-DIAL_OUTCOMES = {"answered": "SUCCESS", "busy": "BUSY", "no_answer": "NO_ANSWER"}
+# Outcome a test scripts for a dial -> (bridge_status, hangup_cause). bridge_status values are APIdaze's Script
+# Reference; hangup_cause values are those apidaze.github.io names (NORMAL_CLEARING, USER_BUSY, NO_USER_RESPONSE).
+# caller_hangup: the callee answers, then the caller hangs up during the call.
+DIAL_OUTCOMES = {
+    "answered": ("SUCCESS", "NORMAL_CLEARING"),
+    "busy": ("BUSY", "USER_BUSY"),
+    "no_answer": ("NO_ANSWER", "NO_USER_RESPONSE"),
+    "caller_hangup": ("SUCCESS", "NORMAL_CLEARING"),
+}
 DEFAULT_DIAL_OUTCOME = "answered"
+# A <sipaccount> nobody can answer: FreeSWITCH's causes (the platform's hangup_cause names are FreeSWITCH's) for a
+# user the directory lacks and for one with no registration. The dial then ends as not answered.
+UNREACHABLE_CAUSES = {UNKNOWN: "SUBSCRIBER_ABSENT", NOT_REGISTERED: "USER_NOT_REGISTERED"}
 MAX_FETCHES = 10
 MAX_VERBS = 200
+# How often the simulator runs what an exiting=true fetch answers: a hold loop runs until the caller hangs up.
+MAX_HOLD_PASSES = 5
+# The whole call, fetches included (each fetch has its own, shorter time-out too).
+CALL_DEADLINE_SECONDS = 30.0
+# Distinct audio files checked in one call; more are played unchecked, with a finding that says so.
+MAX_MEDIA_FILES = 20
 # Keys a caller presses in one call, and regex matches tried in one call. Matching is RE2's (linear in the keys,
 # even for ~((\d*)*)*x): 16 keys keep one match in microseconds, the budget bounds how many a script asks for.
 MAX_DTMF = 16
 MAX_REGEX_MATCHES = 500
+CALLEE = "callee"
 
 Event = dict[str, Any]
+# The first bytes of a media file (``ScriptFetcher.head``).
+FetchHead = Callable[[str, int], Awaitable[FetchResult]]
 
 
 @dataclass
 class CallScript:
-    """What the caller does: the keys they press (consumed prompt by prompt) and how each dial ends."""
+    """What the caller does: the keys they press (consumed prompt by prompt) and how each dial ends.
+
+    ``directory`` holds the client's SIP accounts when the call knows its client: ``<sipaccount>`` dials then ring
+    only registered accounts. Without it, every destination ends as ``dial`` says.
+    """
 
     url: str
     parameters: CallParameters = field(default_factory=CallParameters)
     dtmf: str = ""
     dial: list[str] = field(default_factory=list)
     max_fetches: int = MAX_FETCHES
+    directory: SipDirectory | None = None
+    deadline_seconds: float = CALL_DEADLINE_SECONDS
 
     def __post_init__(self) -> None:
         if len(self.dtmf) > MAX_DTMF or not set(self.dtmf) <= set("0123456789*#"):
@@ -61,104 +103,152 @@ class _Next:
     event: dict[str, str]
 
 
+def _described(finding: Finding) -> str:
+    """A finding as one line, for ``XML_error``."""
+    element = f"<{finding.element}> " if finding.element else ""
+    return f"line {finding.line}: {element}{finding.message}"
+
+
 class _Call:
-    def __init__(self, script: CallScript, fetch: Fetch) -> None:
+    def __init__(self, script: CallScript, fetch: Fetch, fetch_head: FetchHead | None) -> None:
         self.script = script
         self.fetch = fetch
+        self.fetch_head = fetch_head
         self.events: list[Event] = []
         self.dtmf = script.dtmf
         self.dials = iter(script.dial)
         self.fetches = 0
         self.verbs = 0
         self.regex_matches = 0
+        # What the next fetch reports: the last document's error (XML_error) and the last dial's result.
+        self.xml_error: str | None = None
+        self.dial_result: dict[str, str] = {}
+        self.media: dict[str, list[Finding]] = {}
 
-    def record(self, kind: str, **details: Any) -> None:
-        self.events.append({"type": kind, **details})
+    def record(self, kind: str, leg: str | None = None, **details: Any) -> None:
+        self.events.append({"type": kind, **details} if leg is None else {"type": kind, "leg": leg, **details})
 
     def end(self, by: str, **details: Any) -> _CallOver:
         self.record("hung_up", by=by, **details)
         return _CallOver()
 
-    async def load(self, url: str, event: dict[str, str]) -> list[Node]:
-        """Fetch and check one document; its verbs, or the call ends."""
+    async def load(
+        self, url: str, event: dict[str, str], *, exiting: bool = False, leg: str | None = None
+    ) -> list[Node]:
+        """Fetch and check one document; its verbs (none when it cannot run), or the call ends."""
         if self.fetches >= self.script.max_fetches:
             raise self.end("simulator", reason=f"more than {self.script.max_fetches} script fetches (a loop?)")
         self.fetches += 1
+        if self.xml_error is not None:
+            event = {**event, "XML_error": self.xml_error}
+            self.xml_error = None
         params = self.script.parameters.for_url(url, **event)
         result = await self.fetch(url, params)
         fetched: Event = {"url": result.url, "params": params, "status_code": result.status_code}
         if not result.ok:
-            self.record("fetched", **fetched, error=result.error or f"HTTP {result.status_code}")
+            self.record("fetched", leg, **fetched, error=result.error or f"HTTP {result.status_code}")
+            if leg == CALLEE:
+                return []  # the callee gets no instructions; the caller's call goes on
             raise self.end("platform", reason="the script could not be fetched")
         checked = check(result.body)
-        self.record("fetched", **fetched, findings=[finding.to_api() for finding in checked.findings])
+        self.record("fetched", leg, **fetched, findings=[finding.to_api() for finding in checked.findings])
+        if checked.findings:
+            self.xml_error = _described(checked.findings[0])
         if checked.root is None or checked.root.tag != "document":
-            raise self.end("platform", reason="the script is not a <document> APIdaze can run")
+            if exiting and leg is None:
+                raise self.end("platform", reason="the script is not a <document> APIdaze can run")
+            return []  # nothing runs: the instructions have run out, and the exiting fetch reports XML_error
         works = [child for child in checked.root.children if child.tag == "work"]
-        return works[0].children if works else []
+        verbs = works[0].children if works else []
+        if exiting and not verbs:
+            raise self.end("platform", reason="no more instructions")
+        return verbs
 
     async def run(self) -> list[Event]:
         try:
-            step: _Next | None = _Next(self.script.url, {})
-            while step is not None:
-                verbs = await self.load(step.url, step.event)
-                step = self.walk(verbs)
-            # Instructions ran out without <hangup/>: APIdaze tells the script the call is exiting.
-            await self.load(self.script.url, {"exiting": "true"})
-            raise self.end("platform", reason="no more instructions")
+            async with asyncio.timeout(self.script.deadline_seconds):
+                await self.play()
+        except TimeoutError:
+            deadline = self.script.deadline_seconds
+            self.record("hung_up", by="simulator", reason=f"the call ran past the simulator's {deadline:g} s deadline")
         except _CallOver:
-            return self.events
+            pass
+        return self.events
 
-    def walk(self, verbs: list[Node]) -> _Next | None:
+    async def play(self) -> None:
+        step: _Next | None = _Next(self.script.url, {})
+        exiting, passes = False, 0
+        while True:
+            while step is not None:
+                verbs = await self.load(step.url, step.event, exiting=exiting)
+                exiting = False
+                step = await self.walk(verbs)
+            # Instructions ran out without <hangup/>: APIdaze fetches the script with exiting=true and runs what it
+            # answers, which is how scripts hold a caller in a loop; only the caller hanging up ends that.
+            if passes >= MAX_HOLD_PASSES:
+                raise self.end("simulator", reason=f"the hold loop ran {MAX_HOLD_PASSES} passes (exiting=true fetches)")
+            passes += 1
+            step, exiting = _Next(self.script.url, {"exiting": "true", **self.dial_result}), True
+
+    async def walk(self, verbs: list[Node], leg: str | None = None) -> _Next | None:
         for verb in verbs:
             self.verbs += 1
             if self.verbs > MAX_VERBS:
                 raise self.end("simulator", reason=f"more than {MAX_VERBS} verbs (a loop?)")
-            step = self.perform(verb)
+            step = await self.perform(verb, leg)
             if step is not None:
                 return step
         return None
 
-    def perform(self, verb: Node) -> _Next | None:
+    async def perform(self, verb: Node, leg: str | None) -> _Next | None:
         text, attributes = verb.text, verb.attributes
         match verb.tag:
             case "answer":
-                self.record("answered")
+                self.record("answered", leg)
             case "hangup":
+                if leg == CALLEE:  # ends only the callee's instructions: the call goes on
+                    self.record("hung_up", leg, by="script")
+                    return None
                 raise self.end("script")
             case "speak":
-                self.record("spoke", text=text, lang=attributes.get("lang", "en-US"), voice=attributes.get("voice"))
-                return self.listen(verb)
+                self.record(
+                    "spoke", leg, text=text, lang=attributes.get("lang", "en-US"), voice=attributes.get("voice")
+                )
+                return self.listen(verb, leg)
             case "playback":
-                self.record("played", file=attributes.get("file", text))
-                return self.listen(verb)
+                file = attributes.get("file", text)
+                self.record("played", leg, file=file, findings=await self.check_media(file, verb))
+                return self.listen(verb, leg)
             case "wait":
-                self.record("waited", seconds=_number(text))
+                self.record("waited", leg, seconds=_number(text))
             case "record":
                 name = attributes.get("name") or self.script.parameters.uuid
-                self.record("recorded", file=f"{name}.wav")
+                self.record("recorded", leg, file=f"{name}.wav")
             case "ringback":
-                self.record("rang_back", file=text or None)
+                findings = await self.check_media(text, verb) if text else []
+                self.record("rang_back", leg, file=text or None, findings=findings)
             case "echo":
-                self.record("echoed", delay_ms=_number(text) if text else None)
+                self.record("echoed", leg, delay_ms=_number(text) if text else None)
+            case "intercept" | "conference" | "dial" if leg == CALLEE:
+                self.record("skipped", leg, element=verb.tag, reason="the simulator runs no call-control on the callee")
             case "intercept":
                 self.record("intercepted", uuid=text)
             case "conference":
                 self.record("joined_conference", room=text)
                 raise self.end("caller", reason="left the conference")
             case "dial":
-                return self.dial(verb)
+                return await self.dial(verb)
             case _:
-                self.record("skipped", element=verb.tag, reason="not a verb APIdaze runs")
+                self.record("skipped", leg, element=verb.tag, reason="not a verb APIdaze runs")
         return None
 
-    def listen(self, prompt: Node) -> _Next | None:
+    def listen(self, prompt: Node, leg: str | None) -> _Next | None:
         """After a prompt with ``<bind>``s: take the caller's keys and follow the bind they match."""
         binds = [child for child in prompt.children if child.tag == "bind"]
         if not binds:
             return None
-        if not self.dtmf:
-            self.record("no_input")
+        if not self.dtmf or leg == CALLEE:  # only the caller's keys are scripted
+            self.record("no_input", leg)
             return None
         for digits, bind in self.matches(binds):
             self.dtmf = self.dtmf[len(digits) :]
@@ -186,14 +276,62 @@ class _Call:
         compiled = compile_bind(pattern[1:])
         return not isinstance(compiled, str) and compiled.accepts(digits)
 
-    def dial(self, verb: Node) -> _Next | None:
+    async def dial(self, verb: Node) -> _Next | None:
         outcome = next(self.dials, DEFAULT_DIAL_OUTCOME)
-        status = DIAL_OUTCOMES[outcome]
         kinds = GRAMMAR["dial"].children
-        destinations = [{"type": child.tag, "value": child.text} for child in verb.children if child.tag in kinds]
-        self.record("dialed", destinations=destinations, outcome=outcome, bridge_status=status)
+        destinations: list[Event] = []
+        causes: list[str] = []  # why each destination cannot answer; empty for one that can
+        for child in verb.children:
+            if child.tag not in kinds:
+                continue
+            destination: Event = {"type": child.tag, "value": child.text}
+            if child.tag == "sipaccount" and self.script.directory is not None:
+                destination["account"] = reach = self.script.directory.reach(child.text)
+                if reach != REGISTERED:
+                    causes.append(UNREACHABLE_CAUSES[reach])
+                    destinations.append(destination)
+                    continue
+            causes.append("")
+            destinations.append(destination)
+        if destinations and all(causes):
+            # Nobody can answer whatever the test scripted: a dial to accounts that are unknown or not registered.
+            outcome, (bridge_status, hangup_cause) = "no_answer", ("NO_ANSWER", causes[0])
+        else:
+            bridge_status, hangup_cause = DIAL_OUTCOMES[outcome]
+        self.dial_result = {"bridge_status": bridge_status, "hangup_cause": hangup_cause}
+        self.record("dialed", destinations=destinations, outcome=outcome, **self.dial_result)
+        answered = bridge_status == "SUCCESS"
+        if answered and verb.attributes.get("answer-url"):
+            # Run on the callee's side when it answers, before the callee and the caller are connected.
+            await self.callee_leg(verb.attributes["answer-url"])
+        if outcome == "caller_hangup":
+            if verb.attributes.get("caller-hangup-url"):
+                await self.callee_leg(verb.attributes["caller-hangup-url"])
+            raise self.end("caller", reason="hung up during the dial")
         action = verb.attributes.get("action")
-        return _Next(action, {"bridge_status": status}) if action else None
+        return _Next(action, dict(self.dial_result)) if action else None
+
+    async def callee_leg(self, url: str) -> None:
+        """Fetch ``url`` and run its instructions for the callee (events carry ``leg: callee``)."""
+        await self.walk(await self.load(url, dict(self.dial_result), leg=CALLEE), CALLEE)
+
+    async def check_media(self, file: str, verb: Node) -> list[Event]:
+        """Findings about an audio file the call plays: fetched (its head) once per call and checked as WAV."""
+        if self.fetch_head is None or not file.lower().startswith(("http://", "https://")):
+            return []  # a file uploaded to the platform (a bare name) is not for the simulator to fetch
+        if file not in self.media:
+            self.media[file] = await self.media_findings(file, verb)
+        return [finding.to_api() for finding in self.media[file]]
+
+    async def media_findings(self, file: str, verb: Node) -> list[Finding]:
+        if len(self.media) >= MAX_MEDIA_FILES:
+            return [Finding(verb.line, verb.tag, f"not checked: more than {MAX_MEDIA_FILES} audio files in one call")]
+        assert self.fetch_head is not None
+        result = await self.fetch_head(file, HEAD_BYTES)
+        if not result.ok:
+            reason = result.error or f"HTTP {result.status_code}"
+            return [Finding(verb.line, verb.tag, f"the audio file could not be fetched: {reason}")]
+        return [Finding(verb.line, verb.tag, f"{file}: {problem}") for problem in wav_problems(result.body)]
 
 
 def _number(text: str) -> int | str:
@@ -203,6 +341,9 @@ def _number(text: str) -> int | str:
     return text if number is None else number
 
 
-async def simulate(script: CallScript, fetch: Fetch) -> list[Event]:
-    """Play one inbound call against ``script.url``; the transcript of events, in order."""
-    return await _Call(script, fetch).run()
+async def simulate(script: CallScript, fetch: Fetch, fetch_head: FetchHead | None = None) -> list[Event]:
+    """Play one inbound call against ``script.url``; the transcript of events, in order.
+
+    ``fetch_head`` reads the head of audio files (``ScriptFetcher.head``); without it they are not checked.
+    """
+    return await _Call(script, fetch, fetch_head).run()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mock_server.scripts.fetch import CallParameters, FetchResult
-from mock_server.scripts.simulator import MAX_VERBS, CallScript, simulate
+from mock_server.scripts.simulator import MAX_HOLD_PASSES, MAX_VERBS, CallScript, simulate
 
 BASE = "http://scripts.test"
 
@@ -22,8 +22,11 @@ class FakeScripts:
         self.requests: list[tuple[str, dict[str, str]]] = []
 
     async def __call__(self, url: str, params: Mapping[str, str]) -> FetchResult:
+        """``<path>?exiting`` answers the fetch with exiting=true when the dict has it, ``<path>`` any other."""
         self.requests.append((url, dict(params)))
         path = url.removeprefix(BASE)
+        if params.get("exiting") == "true" and f"{path}?exiting" in self.scripts:
+            path += "?exiting"
         if path not in self.scripts:
             return FetchResult(url, 404, "text/plain", b"not found")
         return FetchResult(url, 200, "text/xml", self.scripts[path].encode())
@@ -104,13 +107,20 @@ def test_no_input_and_wrong_keys_fall_through_to_the_next_verb() -> None:
 def test_bind_without_action_refetches_the_script_with_the_digits() -> None:
     scripts = FakeScripts({"/main.xml": doc('<playback file="a.wav"><bind>5</bind></playback><hangup/>')})
     events = run(scripts, dtmf="5")
-    assert events[1] == {"type": "played", "file": "a.wav"}
+    assert events[1] == {"type": "played", "file": "a.wav", "findings": []}
     assert scripts.requests[1] == (BASE + "/main.xml", {**scripts.requests[0][1], "dialed_digits": "5"})
     assert kinds(events)[-1] == "hung_up"
 
 
-@pytest.mark.parametrize(("outcome", "status"), [("answered", "SUCCESS"), ("busy", "BUSY"), ("no_answer", "NO_ANSWER")])
-def test_dial_with_action_passes_bridge_status(outcome: str, status: str) -> None:
+@pytest.mark.parametrize(
+    ("outcome", "status", "cause"),
+    [
+        ("answered", "SUCCESS", "NORMAL_CLEARING"),
+        ("busy", "BUSY", "USER_BUSY"),
+        ("no_answer", "NO_ANSWER", "NO_USER_RESPONSE"),
+    ],
+)
+def test_dial_with_action_passes_bridge_status_and_hangup_cause(outcome: str, status: str, cause: str) -> None:
     dial = f'<dial action="{BASE}/after.xml"><number>+31201234567</number><sipaccount>desk</sipaccount></dial>'
     scripts = FakeScripts({"/main.xml": doc(dial), "/after.xml": doc("<hangup/>")})
     events = run(scripts, dial=[outcome])
@@ -119,8 +129,9 @@ def test_dial_with_action_passes_bridge_status(outcome: str, status: str) -> Non
         "destinations": [{"type": "number", "value": "+31201234567"}, {"type": "sipaccount", "value": "desk"}],
         "outcome": outcome,
         "bridge_status": status,
+        "hangup_cause": cause,
     }
-    assert scripts.requests[1][1]["bridge_status"] == status
+    assert (scripts.requests[1][1]["bridge_status"], scripts.requests[1][1]["hangup_cause"]) == (status, cause)
 
 
 def test_dial_outcomes_are_used_in_turn_then_answered() -> None:
@@ -130,14 +141,56 @@ def test_dial_outcomes_are_used_in_turn_then_answered() -> None:
     assert [event["outcome"] for event in events if event["type"] == "dialed"] == ["busy", "no_answer", "answered"]
 
 
-def test_running_out_of_instructions_refetches_with_exiting() -> None:
-    scripts = FakeScripts({"/main.xml": doc("<answer/><wait>2</wait><record/><echo>500</echo>")})
+def test_running_out_of_instructions_refetches_with_exiting_and_runs_the_answer() -> None:
+    scripts = FakeScripts(
+        {
+            "/main.xml": doc("<answer/><wait>2</wait><record/><echo>500</echo>"),
+            "/main.xml?exiting": doc("<speak>Goodbye</speak><hangup/>"),
+        }
+    )
     events = run(scripts)
-    assert kinds(events) == ["fetched", "answered", "waited", "recorded", "echoed", "fetched", "hung_up"]
+    assert kinds(events) == ["fetched", "answered", "waited", "recorded", "echoed", "fetched", "spoke", "hung_up"]
     assert events[2] == {"type": "waited", "seconds": 2}
     assert events[3] == {"type": "recorded", "file": "uuid-1.wav"}
-    assert scripts.requests[1][1]["exiting"] == "true"
+    assert scripts.requests[1] == (BASE + "/main.xml", {**scripts.requests[0][1], "exiting": "true"})
+    assert events[-1] == {"type": "hung_up", "by": "script"}
+
+
+def test_a_hold_loop_runs_until_its_bound_which_the_transcript_names() -> None:
+    # A script that ignores exiting answers the same hold music again: the platform plays it until the caller
+    # hangs up; the simulator stops after MAX_HOLD_PASSES passes and says so.
+    scripts = FakeScripts({"/main.xml": doc("<speak>Please hold</speak><wait>5</wait>")})
+    events = run(scripts)
+    assert kinds(events).count("fetched") == 1 + MAX_HOLD_PASSES
+    assert kinds(events).count("waited") == 1 + MAX_HOLD_PASSES
+    assert all(params["exiting"] == "true" for _, params in scripts.requests[1:])
+    assert events[-1] == {
+        "type": "hung_up",
+        "by": "simulator",
+        "reason": f"the hold loop ran {MAX_HOLD_PASSES} passes (exiting=true fetches)",
+    }
+
+
+def test_an_exiting_answer_with_nothing_to_run_ends_the_call() -> None:
+    scripts = FakeScripts({"/main.xml": doc("<answer/>"), "/main.xml?exiting": "<document><work/></document>"})
+    events = run(scripts)
+    assert kinds(events) == ["fetched", "answered", "fetched", "hung_up"]
     assert events[-1] == {"type": "hung_up", "by": "platform", "reason": "no more instructions"}
+
+
+def test_the_whole_call_has_a_deadline() -> None:
+    class Slow(FakeScripts):
+        async def __call__(self, url: str, params: Mapping[str, str]) -> FetchResult:
+            await asyncio.sleep(0.02)
+            return await super().__call__(url, params)
+
+    events = run(Slow({"/main.xml": doc("<wait>1</wait>")}), deadline_seconds=0.05)
+    assert events[-1] == {
+        "type": "hung_up",
+        "by": "simulator",
+        "reason": "the call ran past the simulator's 0.05 s deadline",
+    }
+    assert 1 <= kinds(events).count("fetched") < 1 + MAX_HOLD_PASSES
 
 
 def test_conference_lasts_until_the_caller_leaves() -> None:
@@ -169,6 +222,8 @@ def test_fetch_failures_and_unrunnable_scripts_end_the_call_as_events() -> None:
     assert missing[-1] == {"type": "hung_up", "by": "platform", "reason": "the script could not be fetched"}
     broken = run(FakeScripts({"/main.xml": "<document><work>"}))
     assert broken[0]["findings"][0]["message"].startswith("not well-formed XML")
+    # Nothing to run: the exiting fetch follows, with XML_error; its answer cannot run either, so the call ends.
+    assert kinds(broken) == ["fetched", "fetched", "hung_up"]
     assert broken[-1]["reason"] == "the script is not a <document> APIdaze can run"
 
 

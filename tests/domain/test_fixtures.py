@@ -35,7 +35,12 @@ def test_client_quota_overrides_default_field_by_field() -> None:
         ({"clients": [{"client_id": "a"}]}, "client_secret"),
         ({"clients": [{"client_id": "a", "client_secret": "s", "colour": "red"}]}, "colour"),
         ({"clients": [{"client_id": "a", "client_secret": "s"}, {"client_id": "a", "client_secret": "t"}]}, "twice"),
-        ({"clients": [{"client_id": "a", "client_secret": "s", "sip_accounts": [{"username": "x y"}]}]}, "username"),
+        ({"clients": [{"client_id": "a", "client_secret": "s", "sip_accounts": [{"username": ""}]}]}, "username"),
+        # The API ignores a field it does not know; in a seed file it is a typo.
+        (
+            {"clients": [{"client_id": "a", "client_secret": "s", "sip_accounts": [{"username": "a", "nmae": "A"}]}]},
+            "nmae",
+        ),
         (
             {
                 "clients": [
@@ -44,7 +49,8 @@ def test_client_quota_overrides_default_field_by_field() -> None:
             },
             "share a username",
         ),
-        ({"clients": [{"client_id": "a", "client_secret": "s", "external_script": {"url": "ftp://x"}}]}, "url"),
+        ({"clients": [{"client_id": "a", "client_secret": "s", "external_script": {"url": ""}}]}, "url"),
+        ({"clients": [{"client_id": "a", "client_secret": "s", "external_script": {"url": "x", "id": "1"}}]}, "id"),
         ({"default_quota": {"time_unit": "fortnight"}}, "time_unit"),
         ({"default_quota": {"interval": 10**6, "time_unit": "month"}}, "interval"),
         ({"token_lifetime_seconds": 31_536_001}, "token_lifetime_seconds"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,7 @@ def test_ivr_call_with_dtmf_reaches_the_bind_action(api: Api, server: Any) -> No
             "destinations": [{"type": "sipaccount", "value": "sales"}, {"type": "number", "value": "+31201234568"}],
             "outcome": "busy",
             "bridge_status": "BUSY",
+            "hangup_cause": "USER_BUSY",
         },
         {"type": "hung_up", "by": "script"},
     ]
@@ -162,3 +165,72 @@ def test_call_fields_in_params_are_the_calls_own_as_in_the_test_endpoint(api: Ap
     assert response.status_code == 200, response.text
     sent = response.json()["events"][0]["params"]
     assert (sent["uuid"], sent["session_id"], sent["pin"]) == ("top", "s-9", "1")
+
+
+def wav(channels: int) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\0\0" * channels * 800)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def desk_scripts(tmp_path: Path) -> Iterator[Any]:
+    """A desk that rings SIP account ``desk``, plays audio, and whispers to the callee."""
+    with ScriptServer(tmp_path) as running:
+        base = running.url
+        dial = (
+            f'<dial answer-url="{base}/whisper.xml" caller-hangup-url="{base}/bye.xml" action="{base}/after.xml">'
+            "<sipaccount>desk</sipaccount></dial>"
+        )
+        pages = {
+            "main.xml": f"<playback>{base}/hello.wav</playback><playback>{base}/stereo.wav</playback>{dial}",
+            "whisper.xml": "<speak>A call from the website</speak>",
+            "bye.xml": "<speak>The caller left</speak><hangup/>",
+            "after.xml": "<hangup/>",
+        }
+        for name, work in pages.items():
+            (tmp_path / name).write_text(f"<document><work>{work}</work></document>", encoding="utf-8")
+        (tmp_path / "hello.wav").write_bytes(wav(1))
+        (tmp_path / "stereo.wav").write_bytes(wav(2))
+        yield running
+
+
+def test_a_client_calls_sip_accounts_as_registered_and_plays_checked_audio(api: Api, desk_scripts: Any) -> None:
+    [desk] = api.call("POST", "/sipaccounts", data={"username": "desk"}).json()
+    api.call("POST", "/sipaccounts", data={"username": "alice"})
+    url = desk_scripts.url + "/main.xml"
+
+    events = call(api, url=url, client_id="alpha", caller_username="alice")
+    assert events[0]["params"]["sip_from_uri"] == "sip:alice@alpha.example"  # alice is one of alpha's accounts
+    played = [event for event in events if event["type"] == "played"]
+    assert played[0]["findings"] == []
+    assert [finding["message"] for finding in played[1]["findings"]] == [
+        f"{desk_scripts.url}/stereo.wav: 2 channels; the platform plays mono"
+    ]
+    dialed = next(event for event in events if event["type"] == "dialed")
+    assert dialed["destinations"] == [{"type": "sipaccount", "value": "desk", "account": "not registered"}]
+    assert (dialed["bridge_status"], dialed["hangup_cause"]) == ("NO_ANSWER", "USER_NOT_REGISTERED")
+
+    api.http.put(f"/__admin/sipaccounts/alpha/{desk['id']}/registration", json={"registered": True})
+    events = call(api, url=url, client_id="alpha", caller_username="visitor", dial=["caller_hangup"])
+    assert "sip_from_uri" not in events[0]["params"]  # not one of alpha's accounts
+    assert [(event["type"], event.get("leg")) for event in events[3:]] == [
+        ("dialed", None),
+        ("fetched", "callee"),
+        ("spoke", "callee"),
+        ("fetched", "callee"),
+        ("spoke", "callee"),
+        ("hung_up", "callee"),
+        ("hung_up", None),
+    ]
+    assert events[-1] == {"type": "hung_up", "by": "caller", "reason": "hung up during the dial"}
+
+
+def test_an_unknown_client_is_404(api: Api, desk_scripts: Any) -> None:
+    response = api.http.post("/__admin/calls", json={"url": desk_scripts.url + "/main.xml", "client_id": "nobody"})
+    assert response.status_code == 404
+    assert response.json()["name"] == "ClientNotFound"

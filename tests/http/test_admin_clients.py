@@ -16,6 +16,8 @@ def test_a_registered_client_gets_tokens_and_an_empty_tenant_of_its_own(http: ht
         "domain": "ci-42.apidaze.local",
         "quota": {"limit": 2, "interval": 1, "time_unit": "minute", "spike_per_second": None},
         "origin": "runtime",
+        "response_style": "kpn",
+        "strict": False,
     }
     headers = bearer(http, "ci-42", "s3cret")
     assert http.get(ACCOUNTS, headers=headers).json() == []

@@ -30,14 +30,14 @@ def test_one_line_per_request_with_client_status_and_duration(caplog: pytest.Log
     token_call, created, refused = access_records(caplog)
     assert token_call["path"] == TOKEN_PATH
     assert token_call["client_id"] == "local-client"  # the client its credentials name
-    assert created == {**created, "method": "POST", "status": 201, "client_id": "local-client"}
+    assert created == {**created, "method": "POST", "status": 200, "client_id": "local-client"}
     assert created["duration_ms"] >= 0
     assert refused["status"] == 401
     assert refused["client_id"] is None
     text = caplog.text
     assert "local-secret" not in text
     assert token.json()["access_token"] not in text
-    assert "POST /communication/apidaze/cpaas/sipaccounts 201" in text
+    assert "POST /communication/apidaze/cpaas/sipaccounts 200" in text
     assert "client=local-client" in text
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mock_server.app import create_app
-from tests.conftest import Api, seed_fixtures
+from tests.conftest import Api, seed_fixtures, warnings
 from tests.script_server import SCRIPTS, ScriptServer, assert_matches_schema
 
 KPN_FIELDS = ("id", "name", "url", "created_at", "updated_at")
@@ -64,6 +64,52 @@ def test_the_fetch_carries_apidaze_parameters_and_extras(api: Api, server: Any) 
     assert params["team"] == "blue"
     assert params["url"] == url
     assert {"session_id", "uuid", "destination_number", "caller_username"} <= set(params)
+
+
+def test_a_caller_that_is_one_of_the_clients_sip_accounts_sends_sip_from_uri(api: Api, server: Any) -> None:
+    api.call("POST", "/sipaccounts", data={"username": "desk"})
+    check_via_endpoint(api, url=server.url + "/ivr.xml", caller_username="desk")
+    check_via_endpoint(api, url=server.url + "/ivr.xml", caller_username="visitor")
+    assert server.requests[0][1]["sip_from_uri"] == "sip:desk@alpha.example"
+    assert "sip_from_uri" not in server.requests[1][1]
+
+
+def test_url_and_parameters_may_come_as_a_form_body(api: Api, server: Any) -> None:
+    # KPN's Swagger declares url in formData on this GET: a client generated from it sends it in the body.
+    api.call("POST", "/externalscripts", data={"url": server.url + "/ivr.xml"})
+    url = server.url + "/conference-room.xml"
+    response = api.call("GET", "/externalscripts/test", data={"url": url, "team": "blue"})
+    assert response.status_code == 200, response.text
+    assert response.json()[0]["url"] == url  # not the stored script's
+    [(path, params)] = server.requests
+    assert (path, params["team"], params["url"]) == ("/conference-room.xml", "blue", url)
+
+
+def test_a_parameter_given_both_ways_must_agree(api: Api, server: Any) -> None:
+    url = server.url + "/ivr.xml"
+    same = api.call("GET", "/externalscripts/test", params={"url": url}, data={"url": url})
+    assert same.status_code == 200
+    other = api.call("GET", "/externalscripts/test", params={"url": url}, data={"url": url + "?x"})
+    assert other.status_code == 400
+    assert other.json()["info"] == "query.url, body.url: conflicting"
+    assert len(server.requests) == 1  # nothing fetched for the refused one
+
+
+def test_a_form_body_is_checked_like_the_query(api: Api, strict_api: Api, server: Any) -> None:
+    refused = strict_api.call("GET", "/externalscripts/test", data={"url": "ftp://x"})
+    assert refused.status_code == 400
+    assert "query.url" in refused.json()["message"]
+    json_body = strict_api.call("GET", "/externalscripts/test", json={"url": server.url + "/ivr.xml"})
+    assert json_body.status_code == 415
+    lenient = api.call("GET", "/externalscripts/test", json={"url": server.url + "/ivr.xml"})
+    assert lenient.status_code == 200
+    assert warnings(api) == [
+        "body: sent as application/json; KPN's contract takes application/x-www-form-urlencoded only "
+        "(--strict refuses it)"
+    ]
+    not_text = api.call("GET", "/externalscripts/test", json={"url": server.url + "/ivr.xml", "n": 1})
+    assert not_text.status_code == 400
+    assert not_text.json()["info"] == "body.n: type"
 
 
 def test_without_url_the_clients_own_script_is_tested(api: Api, server: Any) -> None:

@@ -21,7 +21,7 @@ def test_each_test_gets_working_credentials_and_a_clean_emulator(pytester: pytes
         def test_first_leaves_a_mess(apidaze_mock):
             with httpx.Client(base_url=apidaze_mock.base_url) as http:
                 headers = {"Authorization": f"Bearer {token(apidaze_mock, http)}"}
-                assert http.post(ACCOUNTS, json={"username": "alice"}, headers=headers).status_code == 201
+                assert http.post(ACCOUNTS, json={"username": "alice"}, headers=headers).status_code == 200
             apidaze_mock.faults.add(path="/sipaccounts", status=503)
             apidaze_mock.clock.advance(3600)
             apidaze_mock.add_client("stray", "stray-secret")
@@ -76,6 +76,46 @@ def test_the_marker_configures_the_client_and_the_emulator(pytester: pytest.Pyte
     )
     result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers", "-W", "error")
     result.assert_outcomes(passed=3)
+
+
+def test_the_marker_sets_the_response_style_and_strictness(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
+
+        def create(apidaze_mock, **form):
+            with apidaze_mock.client() as http:
+                return http.post(ACCOUNTS, data=form, headers={"Authorization": f"Bearer {apidaze_mock.token()}"})
+
+        @pytest.mark.apidaze_mock(response_style="upstream")
+        def test_upstream(apidaze_mock):
+            created = create(apidaze_mock, username="alice")
+            assert created.status_code == 201
+            assert created.json()["sip"]["username"] == "alice"
+
+        @pytest.mark.apidaze_mock(strict=True)
+        def test_strict(apidaze_mock):
+            assert create(apidaze_mock, username="alice", email_address="a@example.com").status_code == 400
+
+        def test_default_is_kpn_and_lenient(apidaze_mock):
+            created = create(apidaze_mock, username="alice", email_address="a@example.com")
+            assert created.status_code == 200
+            assert created.json()[0]["sip"]["username"] == "alice"
+            [entry] = apidaze_mock.journal.entries(limit=1)
+            assert entry["warnings"] == [
+                "body.email_address: not a field of createSipAccount; ignored (--strict refuses it)"
+            ]
+
+        @pytest.mark.apidaze_mock(response_style="soap")
+        def test_unknown_style(apidaze_mock):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers", "-W", "error")
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*response_style*soap*"])
 
 
 def test_a_misused_marker_is_a_clear_error(pytester: pytest.Pytester) -> None:
