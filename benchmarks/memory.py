@@ -3,7 +3,8 @@
 Registers ``--clients`` clients through the control plane (``POST /__admin/clients``), logs each in, and creates
 ``--accounts`` SIP accounts spread over them through the API (``POST .../sipaccounts``, every optional field set,
 typical lengths), on 16 keep-alive connections. ``benchmarks/run.py`` then reads the server's resident memory.
-Prints one line, ``MEMORY_JSON {...}``: accounts created, clients, seconds, and answers other than 200 (create, response style kpn).
+Prints one line, ``MEMORY_JSON {...}``: accounts created, clients, seconds, and answers other than 200 (a
+create, response style kpn).
 
     python benchmarks/memory.py --port 8080 --accounts 100000 --clients 100
 """

@@ -16,11 +16,12 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from mock_server import __version__
+from mock_server.access_log import AccessLogMiddleware, AccessLogWriter
 from mock_server.addresses import is_loopback
 from mock_server.app import create_app
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
-from mock_server.logs import FORMATS, LEVELS, AccessLogMiddleware, logging_config
+from mock_server.logs import FORMATS, LEVELS, logging_config
 from mock_server.paths import API_PREFIX, TOKEN_PATH
 from mock_server.proxy.cli import proxy_command
 from mock_server.scripts.commands import COMMANDS
@@ -165,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app: ASGIApp = emulator
     # Off entirely when not wanted, so the request path pays nothing for it.
     if args.access_log and logging.getLevelName(args.log_level.upper()) <= logging.INFO:
-        app = AccessLogMiddleware(app)
+        app = AccessLogMiddleware(app, AccessLogWriter(), args.log_format)
     base = f"http://{args.host}:{args.port}"
     if args.log_format == "text":
         print(f"apidaze-mock {__version__} on {base}")

@@ -79,7 +79,7 @@ def redact_response_body(raw: bytes) -> str:
 def redact_query(query_string: bytes, token_request: bool, mask: str = REDACTED) -> str:
     """A query string as shown: keys kept, values that may be secret replaced by ``mask``.
 
-    Shared with the access log (``mock_server.logs``), which masks with ``***``.
+    Shared with the access log (``mock_server.access_log``), which masks with ``***``.
     """
     if not query_string:
         return ""

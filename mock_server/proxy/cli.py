@@ -15,8 +15,9 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from mock_server import __version__
+from mock_server.access_log import AccessLogMiddleware, AccessLogWriter
 from mock_server.addresses import is_loopback
-from mock_server.logs import FORMATS, LEVELS, AccessLogMiddleware, logging_config
+from mock_server.logs import FORMATS, LEVELS, logging_config
 from mock_server.paths import ADMIN_PREFIX
 from mock_server.proxy.app import Proxy
 from mock_server.proxy.forward import SIDES
@@ -137,7 +138,7 @@ def proxy_command(argv: Sequence[str]) -> int:
     logging.config.dictConfig(logging_config(args.log_level, args.log_format))
     app: ASGIApp = proxy
     if args.access_log and logging.getLevelName(args.log_level.upper()) <= logging.INFO:
-        app = AccessLogMiddleware(app)
+        app = AccessLogMiddleware(app, AccessLogWriter(), args.log_format)
     base = f"http://{args.host}:{args.port}"
     print(f"apidaze-mock {__version__} proxy on {base} -> {upstream.url}")
     if not args.no_admin:

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 import uvicorn
+from starlette.testclient import TestClient
 
 from mock_server import cli
+from mock_server.access_log import ACCESS_LOGGER, AccessLogMiddleware
 from mock_server.app import Emulator
-from mock_server.logs import ACCESS_LOGGER, AccessLogMiddleware
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setattr(cli._Server, "run", fake_run)
     yield seen
     # main() configured logging for the process; give pytest's capture back its loggers.
-    for name in ("apidaze_mock", ACCESS_LOGGER, "uvicorn"):
+    for name in ("apidaze_mock", "uvicorn"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
@@ -48,13 +49,27 @@ def test_access_log_is_left_out_entirely_when_off(served: dict[str, Any], flags:
     assert isinstance(served["app"], Emulator)
 
 
+def test_access_lines_go_to_stdout_in_the_text_layout(
+    served: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main([])
+    capsys.readouterr()  # the banner
+    with TestClient(served["app"]) as client:
+        client.get("/communication/apidaze/cpaas/sipaccounts")
+    out, err = capsys.readouterr()
+    assert f" INFO    {ACCESS_LOGGER}: GET /communication/apidaze/cpaas/sipaccounts 401 " in out
+    assert ACCESS_LOGGER not in err
+
+
 def test_json_format_prints_json_lines_only(served: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     cli.main(["--log-format", "json"])
-    logging.getLogger(ACCESS_LOGGER).info("GET / 200", extra={"access": {"status": 200}})
+    with TestClient(served["app"]) as client:
+        client.get("/communication/apidaze/cpaas/sipaccounts")
     out, err = capsys.readouterr()
     lines = [json.loads(line) for line in (out + err).splitlines()]
     assert {line["logger"] for line in lines} == {"apidaze_mock", ACCESS_LOGGER}
-    assert any(line.get("status") == 200 for line in lines)
+    assert [line["status"] for line in lines if line["logger"] == ACCESS_LOGGER] == [401]
+    assert [line["logger"] for line in map(json.loads, out.splitlines())] == [ACCESS_LOGGER]
 
 
 def test_unknown_format_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
