@@ -5,13 +5,18 @@ It follows what APIdaze documents (research/real-api.md 4.3): a matching ``bind`
 without ``<hangup/>`` the script is fetched once more with ``exiting=true`` and the call ends. Every fetch goes
 through the injected ``fetch`` function, so tests can run a call without HTTP; fetches and verbs are bounded, so a
 script that loops ends with an ``error`` event instead of hanging the emulator.
+
+A simulated call is instant: the caller's keys are given up front and nothing waits. A call from a real caller (a
+softphone, through :mod:`mock_server.sip`) passes a :class:`Line`: it hears of every event as it happens, its keys
+are collected after each prompt with ``<bind>``s within the prompt's time-outs, and ``<wait>`` takes real time. When
+the caller hangs up, the line's owner cancels the call's task and records the hang-up itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mock_server.scripts.bindregex import compile_bind
 from mock_server.scripts.checker import check
@@ -27,6 +32,10 @@ MAX_VERBS = 200
 # even for ~((\d*)*)*x): 16 keys keep one match in microseconds, the budget bounds how many a script asks for.
 MAX_DTMF = 16
 MAX_REGEX_MATCHES = 500
+# How long a real caller has for the first key after a prompt, and for each next key (milliseconds), when the prompt
+# does not say (``input-timeout``, ``digit-timeout``). APIdaze documents no defaults; these are FreeSWITCH-like.
+DEFAULT_INPUT_TIMEOUT_MS = 5000
+DEFAULT_DIGIT_TIMEOUT_MS = 2000
 
 Event = dict[str, Any]
 
@@ -49,6 +58,19 @@ class CallScript:
             raise ValueError(f"unknown dial outcome {unknown[0]!r}; use one of {', '.join(DIAL_OUTCOMES)}")
 
 
+class Line(Protocol):
+    """A real caller's end of the call."""
+
+    def notice(self, event: Event) -> None:
+        """One event, as soon as it is recorded (``answered`` and ``hung_up`` change the call on the wire)."""
+
+    async def keys(self, first_wait: float, next_wait: float) -> str:
+        """Keys pressed: waits up to ``first_wait`` seconds for the first, then ``next_wait`` for each next."""
+
+    async def pause(self, seconds: float) -> None:
+        """Let ``seconds`` pass for the caller."""
+
+
 class _CallOver(Exception):
     """The call ended: by ``<hangup/>``, by the caller, by an error or a bound."""
 
@@ -62,10 +84,11 @@ class _Next:
 
 
 class _Call:
-    def __init__(self, script: CallScript, fetch: Fetch) -> None:
+    def __init__(self, script: CallScript, fetch: Fetch, line: Line | None, events: list[Event]) -> None:
         self.script = script
         self.fetch = fetch
-        self.events: list[Event] = []
+        self.line = line
+        self.events = events
         self.dtmf = script.dtmf
         self.dials = iter(script.dial)
         self.fetches = 0
@@ -73,7 +96,10 @@ class _Call:
         self.regex_matches = 0
 
     def record(self, kind: str, **details: Any) -> None:
-        self.events.append({"type": kind, **details})
+        event = {"type": kind, **details}
+        self.events.append(event)
+        if self.line is not None:
+            self.line.notice(event)
 
     def end(self, by: str, **details: Any) -> _CallOver:
         self.record("hung_up", by=by, **details)
@@ -102,24 +128,24 @@ class _Call:
             step: _Next | None = _Next(self.script.url, {})
             while step is not None:
                 verbs = await self.load(step.url, step.event)
-                step = self.walk(verbs)
+                step = await self.walk(verbs)
             # Instructions ran out without <hangup/>: APIdaze tells the script the call is exiting.
             await self.load(self.script.url, {"exiting": "true"})
             raise self.end("platform", reason="no more instructions")
         except _CallOver:
             return self.events
 
-    def walk(self, verbs: list[Node]) -> _Next | None:
+    async def walk(self, verbs: list[Node]) -> _Next | None:
         for verb in verbs:
             self.verbs += 1
             if self.verbs > MAX_VERBS:
                 raise self.end("simulator", reason=f"more than {MAX_VERBS} verbs (a loop?)")
-            step = self.perform(verb)
+            step = await self.perform(verb)
             if step is not None:
                 return step
         return None
 
-    def perform(self, verb: Node) -> _Next | None:
+    async def perform(self, verb: Node) -> _Next | None:
         text, attributes = verb.text, verb.attributes
         match verb.tag:
             case "answer":
@@ -128,12 +154,15 @@ class _Call:
                 raise self.end("script")
             case "speak":
                 self.record("spoke", text=text, lang=attributes.get("lang", "en-US"), voice=attributes.get("voice"))
-                return self.listen(verb)
+                return await self.listen(verb)
             case "playback":
                 self.record("played", file=attributes.get("file", text))
-                return self.listen(verb)
+                return await self.listen(verb)
             case "wait":
-                self.record("waited", seconds=_number(text))
+                seconds = _number(text)
+                self.record("waited", seconds=seconds)
+                if self.line is not None and isinstance(seconds, int):
+                    await self.line.pause(seconds)
             case "record":
                 name = attributes.get("name") or self.script.parameters.uuid
                 self.record("recorded", file=f"{name}.wav")
@@ -152,11 +181,13 @@ class _Call:
                 self.record("skipped", element=verb.tag, reason="not a verb APIdaze runs")
         return None
 
-    def listen(self, prompt: Node) -> _Next | None:
+    async def listen(self, prompt: Node) -> _Next | None:
         """After a prompt with ``<bind>``s: take the caller's keys and follow the bind they match."""
         binds = [child for child in prompt.children if child.tag == "bind"]
         if not binds:
             return None
+        if self.line is not None:
+            await self.collect(prompt)
         if not self.dtmf:
             self.record("no_input")
             return None
@@ -168,6 +199,15 @@ class _Call:
         pressed, self.dtmf = self.dtmf[0], self.dtmf[1:]
         self.record("pressed", digits=pressed, bind=None, action=None)
         return None
+
+    async def collect(self, prompt: Node) -> None:
+        """A real caller's keys after ``prompt``: only those already pressed when keys are left over from before."""
+        assert self.line is not None
+        first = 0 if self.dtmf else _milliseconds(prompt, "input-timeout", DEFAULT_INPUT_TIMEOUT_MS)
+        pressed = await self.line.keys(
+            first / 1000, _milliseconds(prompt, "digit-timeout", DEFAULT_DIGIT_TIMEOUT_MS) / 1000
+        )
+        self.dtmf = (self.dtmf + pressed)[:MAX_DTMF]
 
     def matches(self, binds: list[Node]) -> Iterator[tuple[str, Node]]:
         # The longest run of keys that a bind accepts wins, like digits collected until the digit time-out.
@@ -203,6 +243,17 @@ def _number(text: str) -> int | str:
     return text if number is None else number
 
 
-async def simulate(script: CallScript, fetch: Fetch) -> list[Event]:
-    """Play one inbound call against ``script.url``; the transcript of events, in order."""
-    return await _Call(script, fetch).run()
+def _milliseconds(verb: Node, attribute: str, default: int) -> int:
+    number = whole_number(verb.attributes.get(attribute, ""))
+    return default if number is None else number
+
+
+async def simulate(
+    script: CallScript, fetch: Fetch, line: Line | None = None, events: list[Event] | None = None
+) -> list[Event]:
+    """Play one inbound call against ``script.url``; the transcript of events, in order.
+
+    With ``line`` the caller is real (see :class:`Line`); ``events``, when given, is the list the call appends to as
+    it runs, so others can watch it.
+    """
+    return await _Call(script, fetch, line, [] if events is None else events).run()
