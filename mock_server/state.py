@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.clock import Clock
+from mock_server.domain.calls import CallLog
 from mock_server.domain.clients import Client, ClientRegistry
 from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
 from mock_server.domain.journal import DEFAULT_CAPACITY, Journal
@@ -49,6 +50,8 @@ class EmulatorState:
         self.faults = FaultPlan(API_PREFIX, chaos)
         # Unexpected exceptions, for the test that caused them (the pytest fixture reads them at teardown).
         self.server_errors = ServerErrors()
+        # Calls run from the control plane and from softphones, with their events.
+        self.calls = CallLog()
         # Clients registered at run time (or imported), kept apart from the fixtures' ones.
         self.added_clients: dict[str, Client] = {}
         self.reset()
@@ -73,6 +76,7 @@ class EmulatorState:
         self.backends.reset(client_id)
         self.quotas.reset(client_id)
         self.journal.clear(client_id)
+        self.calls.clear(client_id)
         self.faults.reset(client_id)
         for seed in seeds:
             # A fixture client replaced at run time keeps its replacement through its own reset (a full reset has
