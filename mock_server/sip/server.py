@@ -67,9 +67,9 @@ class SipServer:
             self._dispatch(message, peer)
         except Malformed as malformed:
             self._bad(malformed, peer)
-        except ValueError as error:
+        except ValueError:
             # aiosipua parses header values when they are read; one it cannot read is the sender's mistake.
-            self._bad(Malformed(f"unreadable header: {error}", message), peer)
+            self._bad(Malformed("a header that cannot be read", message), peer)
         except Exception:
             logger.exception("SIP %s from %s failed", message.method, peer)
             if message.method != "ACK":
@@ -80,8 +80,9 @@ class SipServer:
         request = malformed.request
         if request is not None and request.method != "ACK":
             # The reason phrase is ours, never the sender's text: no line breaks, nothing to inject.
-            phrase = "Bad Request (" + malformed.reason.encode("ascii", "replace").decode()[:120] + ")"
-            peer.send(bytes(response(request, 400, phrase.replace("\r", " ").replace("\n", " "))))
+            kind = "Bad Request" if malformed.status == 400 else "Version Not Supported"
+            phrase = f"{kind} ({malformed.reason})".encode("ascii", "replace").decode()[:160]
+            peer.send(bytes(response(request, malformed.status, phrase.replace("\r", " ").replace("\n", " "))))
 
     def _dispatch(self, request: SipRequest, peer: Peer) -> None:
         method = request.method

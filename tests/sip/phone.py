@@ -150,3 +150,44 @@ class Phone:
             return challenge
         auth = self.authorization(challenge, "REGISTER", uri, algorithm, password)
         return self.request("REGISTER", uri, [*headers, auth])
+
+
+OFFER = (
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio {port} RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n"
+)
+
+
+class Caller(Phone):
+    """A phone that places calls: INVITE with an SDP offer, the 407 round, ACK, INFO, BYE and CANCEL."""
+
+    invite_cseq = 0
+    to = ""
+
+    def invite(self, number: str = "100", *, offer: str | None = None, wait: bool = True) -> SipResponse | None:
+        """Place a call to ``number``; with ``wait``, the final response after authenticating."""
+        uri = f"sip:{number}@{self.domain}"
+        self.to = f"<{uri}>"
+        body = (OFFER.format(port=40000) if offer is None else offer).encode()
+        headers = [("Contact", f"<sip:{self.user}@{self.host}:{self.port}>"), ("Content-Type", "application/sdp")]
+        challenge = self.request("INVITE", uri, headers, body=body, to=self.to)
+        assert challenge.status_code == 407, challenge
+        self.send_raw(self.build("ACK", uri, to=challenge.headers.get_first("to"), cseq=self.cseq))
+        headers.append(self.authorization(challenge, "INVITE", uri))
+        self.send_raw(self.build("INVITE", uri, headers, body, to=self.to))
+        self.invite_cseq = self.cseq
+        return self.final() if wait else None
+
+    def ack(self, answer: SipResponse) -> None:
+        self.to = answer.headers.get_first("to") or self.to
+        self.send_raw(self.build("ACK", f"sip:100@{self.domain}", to=self.to, cseq=self.invite_cseq))
+
+    def in_dialog(self, method: str, headers: Iterable[tuple[str, str]] = (), body: bytes = b"") -> bytes:
+        return self.build(method, f"sip:100@{self.domain}", headers, body, to=self.to)
+
+    def answer(self, request: SipRequest, status: int = 200, reason: str = "OK") -> None:
+        """Answer a request the server sent (its BYE)."""
+        lines = [f"SIP/2.0 {status} {reason}"]
+        for name in ("via", "from", "to", "call-id", "cseq"):
+            lines += [f"{name}: {value}" for value in request.headers.get(name)]
+        self.send_raw(("\r\n".join([*lines, "Content-Length: 0"]) + "\r\n\r\n").encode())
