@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from aiosipua import SipRequest
 
 from mock_server.domain.sip_accounts import SipAccount
-from mock_server.sip.digest import Credentials, Nonces, NonceState, challenges
+from mock_server.sip.digest import DEFAULT_ALGORITHMS, Credentials, Nonces, NonceState, challenges
 from mock_server.sip.guards import FailureGuard
 from mock_server.state import EmulatorState
 
@@ -44,10 +44,17 @@ class Refusal:
 class Authenticator:
     """Checks digest credentials against the accounts of the realm's tenants."""
 
-    def __init__(self, state: EmulatorState, nonces: Nonces, failures: FailureGuard) -> None:
+    def __init__(
+        self,
+        state: EmulatorState,
+        nonces: Nonces,
+        failures: FailureGuard,
+        offered: tuple[str, ...] = DEFAULT_ALGORITHMS,
+    ) -> None:
         self.state = state
         self.nonces = nonces
         self.failures = failures
+        self.offered = offered
 
     def check(self, request: SipRequest, realm: str, user: str, source: str, *, proxy: bool) -> Caller | Refusal:
         """``user`` at ``realm`` as the request's credentials prove, or how to answer it.
@@ -74,14 +81,14 @@ class Authenticator:
     def _credentials(self, request: SipRequest, realm: str, proxy: bool) -> Credentials | None:
         name = "proxy-authorization" if proxy else "authorization"
         for value in request.headers.get(name):
-            credentials = Credentials.parse(value)
+            credentials = Credentials.parse(value, self.offered)
             if credentials is not None and credentials.realm == realm:
                 return credentials
         return None
 
     def _challenge(self, realm: str, proxy: bool, *, stale: bool) -> Refusal:
         name = "Proxy-Authenticate" if proxy else "WWW-Authenticate"
-        values = challenges(realm, self.nonces.issue(), stale=stale)
+        values = challenges(realm, self.nonces.issue(), self.offered, stale=stale)
         status, reason = (407, "Proxy Authentication Required") if proxy else (401, "Unauthorized")
         return Refusal(status, reason, tuple((name, value) for value in values))
 

@@ -1,6 +1,8 @@
 """Digest authentication, the server's half (RFC 3261 section 22, RFC 7616 hashing, RFC 8760 algorithms for SIP).
 
-Challenges offer SHA-256 and MD5 with ``qop="auth"``; a client answers whichever it supports. Nonces need no table:
+Challenges offer the configured algorithms, most preferred first, with ``qop="auth"``. The default is MD5 alone,
+as FreeSWITCH (APIdaze's platform) offers: some clients fail outright when any challenge names an algorithm they do
+not know (baresip on libre 1.x does), so SHA-256 is opt-in (``--sip-digest SHA-256,MD5``). Nonces need no table:
 each carries the instant it was issued (emulator clock) and an HMAC under a key made at start, so a nonce the
 emulator did not issue is refused and one older than its lifetime is answered with a new challenge and
 ``stale=true``, on which clients retry without asking the user again. Moving the emulator's clock past a nonce's
@@ -23,8 +25,8 @@ from enum import Enum
 
 from aiosipua import parse_auth
 
-# In order of preference (RFC 8760 section 2.4: the server lists its challenges most preferred first).
-ALGORITHMS: dict[str, Callable[[bytes], hashlib._Hash]] = {"SHA-256": hashlib.sha256, "MD5": hashlib.md5}
+ALGORITHMS: dict[str, Callable[[bytes], hashlib._Hash]] = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
+DEFAULT_ALGORITHMS = ("MD5",)
 _STAMP = struct.Struct(">d8s")
 _MAC_BYTES = 16
 
@@ -63,10 +65,19 @@ class Nonces:
         return hmac.digest(self._key, stamp, "sha256")[:_MAC_BYTES]
 
 
-def challenges(realm: str, nonce: str, *, stale: bool = False) -> list[str]:
-    """One ``WWW-Authenticate`` (or ``Proxy-Authenticate``) value per algorithm, most preferred first."""
+def algorithms(names: str) -> tuple[str, ...]:
+    """``"SHA-256,MD5"`` as a checked tuple, in the order given (RFC 8760 section 2.4: most preferred first)."""
+    chosen = tuple(dict.fromkeys(name.strip().upper() for name in names.split(",") if name.strip()))
+    unknown = [name for name in chosen if name not in ALGORITHMS]
+    if not chosen or unknown:
+        raise ValueError(f"digest algorithms are {' and '.join(ALGORITHMS)}, comma-separated; not {names!r}")
+    return chosen
+
+
+def challenges(realm: str, nonce: str, offered: tuple[str, ...], *, stale: bool = False) -> list[str]:
+    """One ``WWW-Authenticate`` (or ``Proxy-Authenticate``) value per offered algorithm, in order."""
     tail = ", stale=true" if stale else ""
-    return [f'Digest realm="{realm}", nonce="{nonce}", algorithm={name}, qop="auth"{tail}' for name in ALGORITHMS]
+    return [f'Digest realm="{realm}", nonce="{nonce}", algorithm={name}, qop="auth"{tail}' for name in offered]
 
 
 @dataclass(frozen=True)
@@ -84,8 +95,8 @@ class Credentials:
     cnonce: str = ""
 
     @classmethod
-    def parse(cls, value: str) -> Credentials | None:
-        """The digest credentials in ``value``, or ``None`` when it is not a usable Digest header."""
+    def parse(cls, value: str, offered: tuple[str, ...]) -> Credentials | None:
+        """The digest credentials in ``value``, or ``None`` when it is no Digest header for an offered algorithm."""
         parsed = parse_auth(value, credentials=True)
         params = {key.lower(): item for key, item in parsed.params.items()}
         if parsed.scheme.lower() != "digest" or any(
@@ -95,7 +106,7 @@ class Credentials:
         algorithm = params.get("algorithm", "MD5").upper()
         qop = params.get("qop", "").lower()
         if (
-            algorithm not in ALGORITHMS
+            algorithm not in offered
             or qop not in ("", "auth")
             or (qop and not (params.get("nc") and params.get("cnonce")))
         ):

@@ -12,7 +12,7 @@ from aiosipua import SipRequest
 
 from mock_server.sip.accounts import Authenticator
 from mock_server.sip.calls import Calls
-from mock_server.sip.digest import Nonces
+from mock_server.sip.digest import DEFAULT_ALGORITHMS, Nonces
 from mock_server.sip.guards import FailureGuard
 from mock_server.sip.limits import SipLimits
 from mock_server.sip.message import Malformed, read, response, stamp_source
@@ -27,13 +27,19 @@ SCHEMES = ("sip", "sips", "tel")
 
 
 class SipServer:
-    """Registrar and call handler on UDP and TCP. ``await start(host, port)``; ``port=0`` picks a free one."""
+    """Registrar and call handler on UDP and TCP. ``await start(host, port)``; ``port=0`` picks a free one.
 
-    def __init__(self, state: EmulatorState, limits: SipLimits | None = None) -> None:
+    ``digest`` names the digest algorithms challenges offer, most preferred first (MD5 alone by default).
+    """
+
+    def __init__(
+        self, state: EmulatorState, limits: SipLimits | None = None, digest: tuple[str, ...] = DEFAULT_ALGORITHMS
+    ) -> None:
         self.state = state
         self.limits = limits or SipLimits()
         self.transports = SipTransports(self.receive, self.limits)
-        auth = Authenticator(state, Nonces(state.clock.now, self.limits.nonce_lifetime), FailureGuard(self.limits))
+        nonces = Nonces(state.clock.now, self.limits.nonce_lifetime)
+        auth = Authenticator(state, nonces, FailureGuard(self.limits), digest)
         self.registrar = Registrar(state, auth, self.limits)
         self.calls = Calls(state, auth, self.limits, self.transports)
 

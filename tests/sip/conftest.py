@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import pytest
 
 from mock_server.clock import Clock
+from mock_server.sip.digest import DEFAULT_ALGORITHMS
 from mock_server.sip.limits import SipLimits
 from mock_server.sip.server import SipServer
 from mock_server.state import EmulatorState
@@ -23,11 +24,11 @@ T = TypeVar("T")
 class RunningSip:
     """The server's loop in a thread. ``run(fn)`` calls ``fn`` in that loop, so tests never race the server."""
 
-    def __init__(self, limits: SipLimits) -> None:
+    def __init__(self, limits: SipLimits, digest: tuple[str, ...] = DEFAULT_ALGORITHMS) -> None:
         self.clock = Clock()
         self.clock.set(START, freeze=True)
         self.state = EmulatorState(seed_fixtures(), self.clock)
-        self.server = SipServer(self.state, limits)
+        self.server = SipServer(self.state, limits, digest)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="sip-test", daemon=True)
         self.phones: list[Phone] = []
@@ -79,6 +80,11 @@ def sip_limits() -> SipLimits:
 
 
 @pytest.fixture
-def sip(sip_limits: SipLimits) -> Iterator[RunningSip]:
-    with RunningSip(sip_limits) as running:
+def sip_digest() -> tuple[str, ...]:
+    return DEFAULT_ALGORITHMS
+
+
+@pytest.fixture
+def sip(sip_limits: SipLimits, sip_digest: tuple[str, ...]) -> Iterator[RunningSip]:
+    with RunningSip(sip_limits, sip_digest) as running:
         yield running

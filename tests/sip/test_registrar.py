@@ -11,17 +11,28 @@ from mock_server.sip.limits import SipLimits
 from tests.sip.conftest import RunningSip
 
 
-def test_a_register_without_credentials_is_challenged_with_sha256_then_md5(sip: RunningSip) -> None:
+def test_a_register_without_credentials_is_challenged_with_md5_as_freeswitch_does(sip: RunningSip) -> None:
     phone = sip.phone(sip.account("alice"))
     challenge = phone.request("REGISTER", "sip:alpha.example", [("Contact", f"<sip:alice@{phone.host}:{phone.port}>")])
     assert challenge.status_code == 401
     offered = [parse_auth(value) for value in challenge.headers.get("www-authenticate")]
-    assert [c.params["algorithm"] for c in offered] == ["SHA-256", "MD5"]
+    assert [c.params["algorithm"] for c in offered] == ["MD5"]
     assert {c.params["realm"] for c in offered} == {"alpha.example"}
     assert {c.params["qop"] for c in offered} == {"auth"}
     assert all("stale" not in c.params for c in offered)
 
 
+SHA256_FIRST = pytest.mark.parametrize("sip_digest", [("SHA-256", "MD5")])
+
+
+@SHA256_FIRST
+def test_with_sha256_on_the_challenges_offer_it_first(sip: RunningSip) -> None:
+    challenge = sip.phone(sip.account("alice")).request("REGISTER", "sip:alpha.example")
+    offered = [parse_auth(value).params["algorithm"] for value in challenge.headers.get("www-authenticate")]
+    assert offered == ["SHA-256", "MD5"]
+
+
+@SHA256_FIRST
 @pytest.mark.parametrize("algorithm", ["MD5", "SHA-256"])
 def test_the_right_password_registers_the_account(sip: RunningSip, algorithm: str) -> None:
     account = sip.account("alice")
@@ -35,6 +46,17 @@ def test_the_right_password_registers_the_account(sip: RunningSip, algorithm: st
     assert registered.contact == contact
 
 
+def test_sha256_credentials_are_refused_when_only_md5_is_offered(sip: RunningSip) -> None:
+    phone = sip.phone(sip.account("alice"))
+    challenge = phone.request("REGISTER", "sip:alpha.example")
+    name, value = phone.authorization(challenge, "REGISTER", "sip:alpha.example")
+    answer = phone.request(
+        "REGISTER", "sip:alpha.example", [(name, value.replace("algorithm=MD5", "algorithm=SHA-256"))]
+    )
+    assert answer.status_code == 401
+
+
+@SHA256_FIRST
 def test_tcp_registers_and_the_answer_comes_back_on_the_connection(sip: RunningSip) -> None:
     account = sip.account("alice")
     phone = sip.phone(account, transport="tcp")
