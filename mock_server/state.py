@@ -52,6 +52,8 @@ class EmulatorState:
         self.server_errors = ServerErrors()
         # Calls run from the control plane and from softphones, with their events.
         self.calls = CallLog()
+        # Where softphones reach the emulator (UDP and TCP), while its SIP side serves.
+        self.sip_address: tuple[str, int] | None = None
         # Clients registered at run time (or imported), kept apart from the fixtures' ones.
         self.added_clients: dict[str, Client] = {}
         self.reset()

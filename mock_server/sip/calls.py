@@ -65,10 +65,11 @@ class SipCall:
         self.last_answer = bytes(reply)
         self.peer.send(self.last_answer)
 
-    def reply(self, request: SipRequest, status: int, reason: str) -> None:
-        self.peer.send(bytes(response(request, status, reason, to_tag=self.to_tag)))
+    def reply(self, request: SipRequest, peer: Peer, status: int, reason: str) -> None:
+        """Answer an in-dialog request through the peer it came from."""
+        peer.send(bytes(response(request, status, reason, to_tag=self.to_tag)))
 
-    def reply_with_media(self, request: SipRequest) -> None:
+    def reply_with_media(self, request: SipRequest, peer: Peer) -> None:
         """200 OK with our SDP: the answer to the INVITE, and again to a re-INVITE (hold, session refresh)."""
         assert self.media is not None
         contact = (("Contact", f"<sip:{self.local_host}:{self.calls.transports.port}>"),)
@@ -77,7 +78,7 @@ class SipCall:
         )
         if request is self.invite:
             self.last_answer = bytes(reply)
-        self.peer.send(bytes(reply))
+        peer.send(bytes(reply))
 
     @property
     def local_host(self) -> str:
@@ -166,7 +167,7 @@ class SipCall:
         if self.state == "ended":
             return
         if event["type"] == "answered" and self.state == "early" and self.media is not None:
-            self.reply_with_media(self.invite)
+            self.reply_with_media(self.invite, self.peer)
             self.dialog.confirm()
             self.state = "confirmed"
             if self.peer.transport == "udp":
@@ -213,35 +214,35 @@ class Calls:
         self._ended: dict[str, tuple[bytes, float]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def invite(self, request: SipRequest, peer: Peer) -> None:
+    def invite(self, request: SipRequest, peer: Peer) -> str | None:
+        """Start a call, or answer a retransmission or re-INVITE; the caller's client id when known."""
         call_id = request.headers.get_first("call-id") or ""
         existing = self.active.get(call_id)
         if existing is not None:
             self._repeat_or_refresh(existing, request, peer)
-            return
+            return existing.caller.client_id
         ended = self._ended.get(call_id)
         if ended is not None and ended[1] > time.monotonic():
             peer.send(ended[0])
-            return
+            return None
         if parse_address(request.headers.get_first("to") or "").tag:
             peer.send(bytes(response(request, 481, "Call/Transaction Does Not Exist")))
-            return
+            return None
         sender = parse_address(request.headers.get_first("from") or "").uri
         caller = self.auth.check(request, sender.host.lower(), sender.user or "", peer.host, proxy=True)
         if isinstance(caller, Refusal):
             peer.send(bytes(response(request, caller.status, caller.reason, headers=caller.headers)))
-            return
+            return None
         if len(self.active) >= self.limits.max_calls:
-            headers = (("Retry-After", "5"),)
-            peer.send(
-                bytes(response(request, 503, f"Too Many Calls (at most {self.limits.max_calls})", headers=headers))
-            )
-            return
+            phrase = f"Too Many Calls (at most {self.limits.max_calls})"
+            peer.send(bytes(response(request, 503, phrase, headers=(("Retry-After", "5"),))))
+            return caller.client_id
         script = self.state.backends[caller.client_id].external_scripts.current
         if script is None:
             peer.send(bytes(response(request, 404, "No External Script")))
-            return
+            return caller.client_id
         self._start(request, peer, caller, script.url)
+        return caller.client_id
 
     def _start(self, request: SipRequest, peer: Peer, caller: Caller, url: str) -> None:
         target = parse_address(request.headers.get_first("to") or "").uri
@@ -272,9 +273,11 @@ class Calls:
 
         def done(finished: asyncio.Task[None]) -> None:
             self._tasks.discard(finished)
-            if not finished.cancelled() and finished.exception() is not None:
-                logger.error("SIP call %s failed", call.record.id, exc_info=finished.exception())
-                call.end("emulator", f"the emulator failed: {finished.exception()!r}")
+            error = None if finished.cancelled() else finished.exception()
+            if error is not None:
+                logger.error("SIP call %s failed", call.record.id, exc_info=error)
+                self.state.server_errors.record(self.state.clock.now(), "INVITE", call.invite.uri, error)
+                call.end("emulator", f"the emulator failed: {error!r}")
             elif call.state != "ended":
                 call.end("platform", "the script's call ended")
 
@@ -286,7 +289,7 @@ class Calls:
             peer.send(call.last_answer)  # a retransmission
         elif call.state == "confirmed" and call.media is not None:
             # A re-INVITE (hold, session refresh): the same media again.
-            call.reply_with_media(request)
+            call.reply_with_media(request, peer)
         else:
             peer.send(bytes(response(request, 491, "Request Pending", to_tag=call.to_tag)))
 
@@ -295,37 +298,45 @@ class Calls:
         if call is not None:
             call.acknowledged(request)
 
-    def bye(self, request: SipRequest, peer: Peer) -> None:
-        call = self.active.get(request.headers.get_first("call-id") or "")
+    def bye(self, request: SipRequest, peer: Peer) -> str | None:
+        call = self._in_dialog(request, peer)
         if call is None:
-            peer.send(bytes(response(request, 481, "Call/Transaction Does Not Exist")))
-            return
-        call.reply(request, 200, "OK")
+            return None
+        call.reply(request, peer, 200, "OK")
         call.end("caller", "the caller hung up (BYE)")
+        return call.caller.client_id
 
-    def cancel(self, request: SipRequest, peer: Peer) -> None:
-        call = self.active.get(request.headers.get_first("call-id") or "")
-        if call is None or call.state != "early":
-            peer.send(bytes(response(request, 481, "Call/Transaction Does Not Exist")))
-            return
-        call.reply(request, 200, "OK")
+    def cancel(self, request: SipRequest, peer: Peer) -> str | None:
+        call = self._in_dialog(request, peer, early=True)
+        if call is None:
+            return None
+        call.reply(request, peer, 200, "OK")
         call.send_answer(response(call.invite, 487, "Request Terminated", to_tag=call.to_tag))
         call.end("caller", "the caller cancelled (CANCEL)")
+        return call.caller.client_id
 
-    def info(self, request: SipRequest, peer: Peer) -> None:
-        call = self.active.get(request.headers.get_first("call-id") or "")
+    def info(self, request: SipRequest, peer: Peer) -> str | None:
+        call = self._in_dialog(request, peer)
         if call is None:
-            peer.send(bytes(response(request, 481, "Call/Transaction Does Not Exist")))
-            return
+            return None
         content_type = request.headers.get_first("content-type") or ""
         if content_type.split(";", 1)[0].strip().lower() not in INFO_TYPES:
             headers = (("Accept", ", ".join(INFO_TYPES)),)
             peer.send(bytes(response(request, 415, "Unsupported Media Type", to_tag=call.to_tag, headers=headers)))
-            return
-        call.reply(request, 200, "OK")
-        key = info_key(content_type, request.text)
-        if key is not None:
-            call.press(key, "info")
+        else:
+            call.reply(request, peer, 200, "OK")
+            key = info_key(content_type, request.text)
+            if key is not None:
+                call.press(key, "info")
+        return call.caller.client_id
+
+    def _in_dialog(self, request: SipRequest, peer: Peer, *, early: bool = False) -> SipCall | None:
+        """The running call a request belongs to (one still ringing, for CANCEL); otherwise answers 481."""
+        call = self.active.get(request.headers.get_first("call-id") or "")
+        if call is None or (early and call.state != "early"):
+            peer.send(bytes(response(request, 481, "Call/Transaction Does Not Exist")))
+            return None
+        return call
 
     def forget(self, call: SipCall) -> None:
         call_id = call.dialog.call_id

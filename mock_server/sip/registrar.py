@@ -32,11 +32,12 @@ class Registrar:
         self.auth = auth
         self.limits = limits
 
-    def register(self, request: SipRequest, peer: Peer) -> SipResponse:
+    def register(self, request: SipRequest, peer: Peer) -> tuple[SipResponse, str | None]:
+        """The answer, and the client id of the account when it authenticated."""
         to = parse_address(request.headers.get_first("to") or "").uri
         caller = self.auth.check(request, to.host.lower(), to.user or "", peer.host, proxy=False)
         if isinstance(caller, Refusal):
-            return response(request, caller.status, caller.reason, headers=caller.headers)
+            return response(request, caller.status, caller.reason, headers=caller.headers), None
         store = self.state.backends[caller.client_id].sip_accounts
         account_id = caller.account.id
         wanted = self._wanted(request)
@@ -46,7 +47,7 @@ class Registrar:
             short = [seconds for _, seconds in wanted if 0 < seconds < self.limits.min_expires]
             if short:
                 headers = (("Min-Expires", str(self.limits.min_expires)),)
-                return response(request, 423, "Interval Too Brief", headers=headers)
+                return response(request, 423, "Interval Too Brief", headers=headers), caller.client_id
             now = self.state.clock.now()
             agent = (request.headers.get_first("user-agent") or "")[:MAX_USER_AGENT]
             for contact, seconds in wanted:
@@ -56,7 +57,8 @@ class Registrar:
                     expires = now + min(seconds, self.limits.max_expires)
                     binding = Binding(contact, expires, str(peer), agent)
                     store.register(account_id, binding, self.limits.max_registrations_per_account)
-        return response(request, 200, "OK", headers=self._listing(store.bindings(account_id)))
+        listing = self._listing(store.bindings(account_id))
+        return response(request, 200, "OK", headers=listing), caller.client_id
 
     def _wanted(self, request: SipRequest) -> list[tuple[str, int]] | None:
         """``(contact, seconds)`` per Contact; ``None`` for ``Contact: *`` (remove all). Raises Malformed."""

@@ -161,27 +161,45 @@ class SipTransports:
         self.limits = limits
         self.guard = FloodGuard(limits)
         self._handler = handler
+        self._sockets: tuple[socket.socket, socket.socket] | None = None
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         self._streams = _Streams(handler, self.guard, limits)
         self.host = ""
         self.port = 0
 
-    async def start(self, host: str, port: int) -> None:
-        """Listen on ``host:port`` (``port=0``: a free port for both); raises ``OSError`` when that is taken."""
+    def bind(self, host: str, port: int) -> None:
+        """Take the UDP and TCP sockets on ``host:port`` now (``port=0``: one free port for both), before any event
+        loop runs, so a taken port is known at once; raises ``OSError`` when it is taken."""
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         tries = PORT_TRIES if port == 0 else 1
         for attempt in range(tries):
-            udp = await self._bind_udp(host, port)
-            chosen = int(udp.get_extra_info("sockname")[1])
+            udp = socket.socket(family, socket.SOCK_DGRAM)
+            tcp = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             try:
-                self._tcp = await asyncio.start_server(self._streams.serve, host, chosen, reuse_address=True)
+                udp.bind((host, port))
+                chosen = int(udp.getsockname()[1])
+                tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                tcp.bind((host, chosen))
+                tcp.listen(128)
             except OSError:
                 udp.close()
+                tcp.close()
                 if attempt == tries - 1:
                     raise
                 continue
-            self._udp, self.host, self.port = udp, host, chosen
+            self._sockets, self.host, self.port = (udp, tcp), host, chosen
             return
+
+    async def start(self) -> None:
+        """Serve the bound sockets on the running event loop."""
+        assert self._sockets is not None, "bind() first"
+        udp, tcp = self._sockets
+        loop = asyncio.get_running_loop()
+        self._udp, _ = await loop.create_datagram_endpoint(
+            lambda: _Datagrams(self._handler, self.guard, self.limits), sock=udp
+        )
+        self._tcp = await asyncio.start_server(self._streams.serve, sock=tcp)
 
     def local_host(self, peer_host: str) -> str:
         """The address ``peer_host`` reaches the emulator at: the listening host, or for a wildcard listener the
@@ -197,15 +215,11 @@ class SipTransports:
             probe.connect((peer_host, 9))
             return str(probe.getsockname()[0])
 
-    async def _bind_udp(self, host: str, port: int) -> asyncio.DatagramTransport:
-        loop = asyncio.get_running_loop()
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Datagrams(self._handler, self.guard, self.limits), local_addr=(host, port), family=family
-        )
-        return transport
-
     async def stop(self) -> None:
+        if self._udp is None and self._sockets is not None:  # bound, never served
+            for sock in self._sockets:
+                sock.close()
+        self._sockets = None
         if self._udp is not None:
             self._udp.close()
             self._udp = None

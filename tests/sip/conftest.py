@@ -35,7 +35,8 @@ class RunningSip:
 
     def __enter__(self) -> RunningSip:
         self.thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start("127.0.0.1", 0), self.loop).result(5)
+        self.server.bind("127.0.0.1", 0)
+        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(5)
         return self
 
     def __exit__(self, *exc: object) -> None:
