@@ -48,7 +48,7 @@ async def _oauth_error(request: Request, exc: Exception) -> Response:
 
 def create_api_app(state: EmulatorState) -> Starlette:
     """The emulated API: its routes behind the request chain, its errors in KPN's shape."""
-    context = RouteContext(state.backends)
+    context = RouteContext(state.backends, lambda: state.sip_address)
     return Starlette(
         routes=[
             *oauth.routes(state.clients, state.tokens),

@@ -1,4 +1,8 @@
-"""``/__admin/calls``: play a simulated inbound call against a script and answer its transcript."""
+"""``/__admin/calls``: simulate an inbound call against a script, and list the calls run so far.
+
+Simulated calls and calls from softphones (the SIP side) share one record, the call log: both show here with their
+events, newest first; a softphone's call shows while it runs.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mock_server.http import JSONResponse, body_fields
+from mock_server.clock import Clock
+from mock_server.domain.calls import CallLog, CallRecord
+from mock_server.errors import CallNotFound
+from mock_server.http import JSONResponse, body_fields, query_fields
 from mock_server.scripts.fetch import CALL_FIELDS, CallParameters, FetchPolicy, ScriptFetcher
 from mock_server.scripts.simulator import MAX_FETCHES, CallScript, simulate
 from mock_server.spec import ADMIN_SPEC, operations
@@ -31,12 +38,26 @@ def call_script(fields: dict[str, Any]) -> CallScript:
     )
 
 
-def routes(policy: FetchPolicy) -> list[Route]:
-    call_op = operations(ADMIN_SPEC)["adminSimulateCall"]
+def routes(policy: FetchPolicy, log: CallLog, clock: Clock) -> list[Route]:
+    ops = operations(ADMIN_SPEC)
+    call_op, list_op = ops["adminSimulateCall"], ops["adminListCalls"]
     fetcher = ScriptFetcher(policy)
 
-    async def call(request: Request) -> Response:
+    async def calls(request: Request) -> Response:
+        if request.method == "GET":
+            query = query_fields(request, list_op)
+            found = log.list(client_id=query.get("client_id"), origin=query.get("origin"), limit=query.get("limit"))
+            return JSONResponse({"capacity": log.capacity, "calls": [record.to_api() for record in found]})
         script = call_script(await body_fields(request, call_op))
-        return JSONResponse({"events": await simulate(script, fetcher)})
+        record = log.add(CallRecord(script.parameters.uuid, "control", script.url, clock.now()))
+        await simulate(script, fetcher, events=record.events)
+        record.ended_at = clock.now()
+        return JSONResponse({"id": record.id, "events": record.events})
 
-    return [Route("/calls", call, methods=["POST"])]
+    async def one(request: Request) -> Response:
+        record = log.get(request.path_params["id"])
+        if record is None:
+            raise CallNotFound(info=f"id={request.path_params['id']!r}")
+        return JSONResponse(record.to_api())
+
+    return [Route("/calls", calls, methods=["GET", "POST"]), Route("/calls/{id}", one, methods=["GET"])]

@@ -52,9 +52,14 @@ class SipAccount(NamedTuple):
             "updated_at": iso_utc(self.updated_at),
         }
 
-    def to_status(self, domain: str) -> dict[str, Any]:
+    def to_status(self, domain: str, server: tuple[str, int] | None = None) -> dict[str, Any]:
+        """KPN's status: ``uri`` is ``sip:<username>@<domain>``; with the emulator's SIP ``server`` (host, port) it
+        also says where to send (RFC 3261 section 19.1.1's ``maddr``, the port on the domain unless 5060)."""
         body = self.to_api()
         body["uri"] = f"sip:{self.username}@{domain}"
+        if server is not None:
+            host, port = server
+            body["uri"] += ("" if port == 5060 else f":{port}") + f";maddr={f'[{host}]' if ':' in host else host}"
         body["status"] = "Registered" if self.registered else "Not registered"
         return body
 
@@ -179,6 +184,15 @@ class SipAccountStore:
         """The account's live bindings, refreshed longest ago first."""
         self.get(account_id)
         return self.registrations.of(account_id)
+
+    def registered(self) -> Sequence[tuple[SipAccount, Sequence[Binding]]]:
+        """Every account with a live binding, and its bindings."""
+        self._expire()
+        return [
+            (SipAccount._make(self._accounts[account_id]), self.registrations.of(account_id))
+            for account_id in self.registrations.accounts()
+            if account_id in self._accounts
+        ]
 
     def restore(self, account: SipAccount) -> None:
         """Put back an account exactly as given (seed and snapshot loading); a registration lasts until changed."""
