@@ -197,3 +197,12 @@ def test_beyond_the_cap_on_calls_an_invite_gets_503(sip: RunningSip, scripts: Sc
     assert answer is not None
     assert answer.status_code == 503
     assert answer.headers.get_first("retry-after") == "5"
+
+
+def test_a_call_the_simulator_ends_for_the_caller_still_gets_a_bye(sip: RunningSip, scripts: ScriptServer) -> None:
+    phone = caller(sip, scripts, "conference.xml")
+    answer = phone.invite()
+    assert answer is not None
+    phone.ack(answer)
+    bye_from_server(phone)
+    assert wait_until_ended(sip)["events"][-1] == {"type": "hung_up", "by": "caller", "reason": "left the conference"}
