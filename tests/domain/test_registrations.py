@@ -7,24 +7,7 @@ import pytest
 from mock_server.domain.registrations import Binding
 from mock_server.domain.sip_accounts import SipAccountStore
 from mock_server.errors import SipAccountNotFound
-
-
-class FakeNow:
-    def __init__(self) -> None:
-        self.value = 1000.0
-
-    def __call__(self) -> float:
-        return self.value
-
-
-@pytest.fixture
-def now() -> FakeNow:
-    return FakeNow()
-
-
-@pytest.fixture
-def store(now: FakeNow) -> SipAccountStore:
-    return SipAccountStore(now)
+from tests.domain.conftest import FakeNow
 
 
 def test_a_binding_registers_the_account_until_the_clock_passes_its_expiry(
