@@ -39,8 +39,8 @@ class Registrations:
     def __init__(self, now: Callable[[], float]) -> None:
         self._now = now
         self._bindings: dict[str, dict[str, Binding]] = {}
-        # The earliest expiry of any binding: until then a read has nothing to drop and costs one comparison.
-        self._next_expiry = math.inf
+        # No binding expires before this (inf: none can), so a read before it has nothing to drop.
+        self.next_expiry = math.inf
 
     def of(self, account_id: str) -> list[Binding]:
         bindings = self._bindings.get(account_id)
@@ -60,7 +60,7 @@ class Registrations:
             del bindings[next(iter(bindings))]
         bindings[binding.contact] = binding
         if binding.expires_at is not None:
-            self._next_expiry = min(self._next_expiry, binding.expires_at)
+            self.next_expiry = min(self.next_expiry, binding.expires_at)
 
     def unbind(self, account_id: str, contact: str | None = None) -> None:
         """Drop one contact, or with ``contact=None`` every binding of the account."""
@@ -75,7 +75,7 @@ class Registrations:
     def expire(self) -> list[str]:
         """Drop every binding whose time is up; the accounts that lost one."""
         now = self._now()
-        if now < self._next_expiry:
+        if now < self.next_expiry:
             return []
         changed: list[str] = []
         next_expiry = math.inf
@@ -90,5 +90,5 @@ class Registrations:
             for binding in kept.values():
                 if binding.expires_at is not None:
                     next_expiry = min(next_expiry, binding.expires_at)
-        self._next_expiry = next_expiry
+        self.next_expiry = next_expiry
         return changed
