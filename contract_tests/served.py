@@ -33,7 +33,9 @@ QUIET = ("--log-level", "warning")
 def _command(port: int, options: tuple[str, ...]) -> list[str]:
     script = Path(sys.executable).with_name("apidaze-mock")
     launcher = [str(script)] if script.exists() else [sys.executable, "-m", "mock_server"]
-    return [*launcher, "--host", "127.0.0.1", "--port", str(port), *options]
+    # SIP on a free port unless the test says otherwise: SIP's default 5060 may be another program's.
+    sip = [] if {"--sip-port", "--no-sip"} & set(options) else ["--sip-port", "0"]
+    return [*launcher, "--host", "127.0.0.1", "--port", str(port), *sip, *options]
 
 
 @contextmanager

@@ -50,7 +50,7 @@ async def _oauth_error(request: Request, exc: Exception) -> Response:
 
 def create_api_app(state: EmulatorState) -> Starlette:
     """The emulated API: its routes behind the request chain, its errors in KPN's shape."""
-    context = RouteContext(state.backends, state.api_options)
+    context = RouteContext(state.backends, state.api_options, lambda: state.sip_address)
     return Starlette(
         routes=[
             *oauth.routes(state.clients, state.tokens),

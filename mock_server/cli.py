@@ -18,14 +18,16 @@ from starlette.types import ASGIApp
 from mock_server import __version__
 from mock_server.access_log import AccessLogMiddleware, AccessLogWriter
 from mock_server.addresses import is_loopback
-from mock_server.app import create_app
+from mock_server.app import Emulator, create_app
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.logs import FORMATS, LEVELS, logging_config
 from mock_server.paths import API_PREFIX, TOKEN_PATH
 from mock_server.proxy.cli import proxy_command
 from mock_server.scripts.commands import COMMANDS
-from mock_server.serving import server_config
+from mock_server.serving import Companion, run, server_config
+from mock_server.sip.digest import algorithms
+from mock_server.sip.server import SipServer
 from mock_server.spec import response_styles
 from mock_server.statefile import StateFileError, load_state_file, save_state_file
 
@@ -102,12 +104,51 @@ def build_parser() -> argparse.ArgumentParser:
         help="hold clients to the letter of the contract: form bodies only, no unknown fields, the emulator's own "
         "patterns and lengths (default: lenient, each leniency noted in the journal; a client may set its own)",
     )
+    parser.add_argument(
+        "--sip-host", metavar="HOST", help="address softphones register and call at, UDP and TCP (default: --host)"
+    )
+    parser.add_argument(
+        "--sip-port", type=int, default=5060, help="SIP port, UDP and TCP; 0 picks a free one (default: %(default)s)"
+    )
+    parser.add_argument("--no-sip", action="store_true", help="switch the SIP side (registrar and calls) off")
+    parser.add_argument(
+        "--sip-digest",
+        type=_digest,
+        default=("MD5",),
+        metavar="ALGORITHMS",
+        help="digest algorithms SIP challenges offer, most preferred first: MD5, SHA-256 (default: MD5)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.epilog = (
         "Script tools: apidaze-mock check-script FILE_OR_URL; apidaze-mock call URL [--dtmf 1] (see --help). "
         "In front of the real API: apidaze-mock proxy --upstream https://api-prd.kpn.com (see --help)."
     )
     return parser
+
+
+def _digest(names: str) -> tuple[str, ...]:
+    try:
+        return algorithms(names)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _sip_side(args: argparse.Namespace, emulator: Emulator) -> SipServer | None:
+    """The SIP side, its port taken; ``None`` when switched off or the port is taken (HTTP is served anyway)."""
+    if args.no_sip:
+        return None
+    host = args.sip_host or args.host
+    sip = SipServer(emulator.state, digest=args.sip_digest)
+    try:
+        sip.bind(host, args.sip_port)
+    except OSError as error:
+        print(
+            f"apidaze-mock: SIP cannot listen on {host}:{args.sip_port} ({error.strerror or error}); serving HTTP "
+            "without SIP (--sip-port 0 picks a free port, --no-sip turns SIP off)",
+            file=sys.stderr,
+        )
+        return None
+    return sip
 
 
 class _Server(uvicorn.Server):
@@ -162,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except StateFileError as error:
             print(f"apidaze-mock: cannot load the state file:\n{error}", file=sys.stderr)
             return 2
+    sip = _sip_side(args, emulator)
     logging.config.dictConfig(logging_config(args.log_level, args.log_format))
     app: ASGIApp = emulator
     # Off entirely when not wanted, so the request path pays nothing for it.
@@ -180,6 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.no_admin:
             print(f"  admin:   {base}/__admin" + (" (bearer admin token required)" if args.admin_token else ""))
         print(f"  answers: response style {args.response_style}, {'strict' if args.strict else 'lenient'}")
+        if sip is not None:
+            print(
+                f"  sip:     udp+tcp {_hostport(sip.host, sip.port)} (softphones: domain = the client's domain, "
+                "outbound proxy = this address)"
+            )
         if chaos is not None:
             print(f"  chaos:   seed {chaos.seed}, faults on {chaos.rate:.0%} of calls")
         if args.state_file is not None:
@@ -188,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         # Log collectors get JSON lines only; the demo credentials stay in the text banner.
         logging.getLogger("apidaze_mock").info("apidaze-mock %s on %s (docs: %s/docs)", __version__, base, base)
+        if sip is not None:
+            logging.getLogger("apidaze_mock").info("SIP on udp+tcp %s", _hostport(sip.host, sip.port))
     # Logging is configured above, so uvicorn must not configure it again.
     config = server_config(app, host=args.host, port=args.port, log_config=None, log_level=args.log_level)
 
@@ -199,5 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # What start-up built (modules, the compiled contract, the seed) lives as long as the process: out of the
     # collector's sight, full collections under load paused 16-19 ms instead of 27-40 (gc.callbacks, creates).
     gc.freeze()
-    _Server(config, save).run()
+    companions: list[Companion] = [] if sip is None else [sip]
+    run(_Server(config, save), companions)
     return 0
+
+
+def _hostport(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

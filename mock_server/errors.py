@@ -60,6 +60,10 @@ class ExternalScriptNotFound(NotFound):
     name, message = "ExternalScriptNotFound", "No external script with this id exists for your client."
 
 
+class CallNotFound(NotFound):
+    name, message = "CallNotFound", "No call with this id is in the call log (it keeps the most recent calls)."
+
+
 class ClientNotFound(NotFound):
     name, message = "ClientNotFound", "No OAuth client with this id is registered."
 

@@ -12,6 +12,9 @@ a fresh client whose credentials it hands out, so a test needs no set-up code:
         create_account(apidaze_mock.base_url, apidaze_mock.credentials, name="alice")
         assert apidaze_mock.journal.count(path="/sipaccounts", status=200) == 1
 
+``apidaze_mock.sip_address`` starts the SIP side (registrar and calls for softphones, UDP and TCP) on a free port on
+first use and keeps it for the session; ``apidaze_mock.sip_domain`` is the client's domain, the softphones' realm.
+
 Configure a test with ``@pytest.mark.apidaze_mock(...)``: ``client_id``, ``client_secret``, ``domain``, ``quota``
 (a dict), ``sip_accounts`` (dicts of create fields), ``chaos`` (``"SEED:RATE"``), ``frozen_at`` (an instant),
 ``response_style`` (``"kpn"``, KPN's Swagger, or ``"upstream"``, the platform behind KPN's gateway), ``strict``

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import httpx
@@ -60,6 +60,36 @@ def server_config(app: ASGIApp, **options: Any) -> uvicorn.Config:
     )
 
 
+class Companion(Protocol):
+    """Something served beside HTTP on the same event loop and sharing its state (the SIP side)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def serve(
+    server: uvicorn.Server, companions: list[Companion], sockets: list[socket.socket] | None = None
+) -> None:
+    """uvicorn's own ``serve``, with ``companions`` started before it on the same loop and stopped after it.
+
+    A companion appended to the list while serving (started by whoever appended it) is stopped too.
+    """
+    for companion in list(companions):
+        await companion.start()
+    try:
+        await server.serve(sockets=sockets)
+    finally:
+        for companion in reversed(companions):
+            await companion.stop()
+
+
+def run(server: uvicorn.Server, companions: list[Companion], loop: str = "auto") -> None:
+    """Serve in this thread until uvicorn stops (Ctrl-C, SIGTERM), on the loop uvicorn would pick."""
+    with asyncio.Runner(loop_factory=_loop_factory(loop)) as runner:
+        runner.run(serve(server, companions))
+
+
 def _loop_factory(loop: str) -> Callable[[], asyncio.AbstractEventLoop]:
     if loop == "asyncio":
         return asyncio.new_event_loop
@@ -73,10 +103,14 @@ def _loop_factory(loop: str) -> Callable[[], asyncio.AbstractEventLoop]:
 
 
 class ServerThread:
-    """uvicorn serving ``app`` in a daemon thread on ``host:port`` (port 0: a free one), on a loop of its own."""
+    """uvicorn serving ``app`` in a daemon thread on ``host:port`` (port 0: a free one), on a loop of its own.
+
+    :meth:`add` serves a :class:`Companion` (the SIP side) on the same loop, now or when serving starts.
+    """
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, loop: str = "auto") -> None:
         self.app = app
+        self.companions: list[Companion] = []
         self.host = host
         self.port = port
         # "auto" (uvloop where installed, as uvicorn picks), "asyncio" or "uvloop".
@@ -113,15 +147,22 @@ class ServerThread:
         return self.base_url
 
     def _run(self, server: uvicorn.Server, sock: socket.socket) -> None:
-        async def serve() -> None:
+        async def serve_here() -> None:
             self.loop = asyncio.get_running_loop()
             try:
-                await server.serve(sockets=[sock])
+                await serve(server, self.companions, [sock])
             finally:
                 self.loop = None
 
         with asyncio.Runner(loop_factory=_loop_factory(self.loop_name)) as runner:
-            runner.run(serve())
+            runner.run(serve_here())
+
+    def add(self, companion: Companion) -> None:
+        """Serve ``companion`` beside HTTP: started now on the server's loop if serving, else when serving starts."""
+        running = self.submit(companion.start())
+        if running is not None:
+            running.result(HANDOFF_TIMEOUT)
+        self.companions.append(companion)
 
     @property
     def base_url(self) -> str:
@@ -160,10 +201,12 @@ class ServerThread:
             return None
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving; the companions stop with the server and are let go."""
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout)
         self._server = self._thread = None
+        self.companions.clear()
 
 
 class _CuttableApp:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.clock import Clock
+from mock_server.domain.calls import CallLog
 from mock_server.domain.clients import ApiOptions, Client, ClientRegistry
 from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
 from mock_server.domain.journal import DEFAULT_CAPACITY, Journal
@@ -53,6 +54,10 @@ class EmulatorState:
         self.faults = FaultPlan(API_PREFIX, chaos)
         # Unexpected exceptions, for the test that caused them (the pytest fixture reads them at teardown).
         self.server_errors = ServerErrors()
+        # Calls run from the control plane and from softphones, with their events.
+        self.calls = CallLog()
+        # Where softphones reach the emulator (UDP and TCP), while its SIP side serves.
+        self.sip_address: tuple[str, int] | None = None
         # Clients registered at run time (or imported), kept apart from the fixtures' ones.
         self.added_clients: dict[str, Client] = {}
         self.reset()
@@ -77,6 +82,7 @@ class EmulatorState:
         self.backends.reset(client_id)
         self.quotas.reset(client_id)
         self.journal.clear(client_id)
+        self.calls.clear(client_id)
         self.faults.reset(client_id)
         for seed in seeds:
             # A fixture client replaced at run time keeps its replacement through its own reset (a full reset has

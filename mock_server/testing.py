@@ -36,6 +36,9 @@ from mock_server.domain.server_errors import ServerError
 from mock_server.domain.tenants import TenantStore
 from mock_server.paths import API_PREFIX, TOKEN_PATH
 from mock_server.serving import InProcessTransport, ServerThread
+from mock_server.sip.digest import DEFAULT_ALGORITHMS
+from mock_server.sip.limits import SipLimits
+from mock_server.sip.server import SipServer
 from mock_server.spec import check_admin_body
 
 T = TypeVar("T")
@@ -221,6 +224,8 @@ class ApidazeMock:
     exit; ``base_url`` also starts serving on first use. The handle registers its own client (``credentials``),
     whose tenant starts empty; :meth:`reset` brings the emulator back to its fixtures and that client back to new.
     ``loop`` is the served event loop: ``"auto"`` (uvloop where installed), ``"asyncio"`` or ``"uvloop"``.
+    :attr:`sip_address` starts the SIP side (registrar and calls, UDP and TCP) on a free port of ``host``, with
+    ``sip_limits`` and the ``sip_digest`` algorithms its challenges offer.
     """
 
     def __init__(
@@ -233,10 +238,14 @@ class ApidazeMock:
         domain: str | None = None,
         quota: Mapping[str, Any] | None = None,
         loop: str = "auto",
+        sip_limits: SipLimits | None = None,
+        sip_digest: tuple[str, ...] = DEFAULT_ALGORITHMS,
     ) -> None:
         self.app = app or create_app()
         self.state = self.app.state
         self._server = ServerThread(self.app, host, loop=loop)
+        self._sip_options = (sip_limits, sip_digest)
+        self._sip: SipServer | None = None
         self.faults = Faults(self.state.faults, self.call)
         self.journal = JournalView(self.state.journal, self.call)
         self.clock = ClockControl(self.state.clock, self.call)
@@ -267,6 +276,7 @@ class ApidazeMock:
 
     def close(self) -> None:
         self._server.stop()
+        self._sip = None
 
     @property
     def base_url(self) -> str:
@@ -274,6 +284,25 @@ class ApidazeMock:
         return self._server.start()
 
     url = base_url
+
+    @property
+    def sip_address(self) -> tuple[str, int]:
+        """``(host, port)`` where softphones register and call, over UDP and TCP: set it as the softphone's outbound
+        proxy, with your client's domain as its domain. The SIP side starts serving on first use."""
+        if self._sip is None:
+            self.start()
+            sip = SipServer(self.state, *self._sip_options)
+            sip.bind(self._server.host, 0)
+            self._server.add(sip)
+            self._sip = sip
+        return (self._sip.host, self._sip.port)
+
+    @property
+    def sip_domain(self) -> str:
+        """The SIP domain (digest realm) of this handle's client: its accounts register as ``user@sip_domain``."""
+        client = self.call(lambda: self.state.clients.get(self._config.client_id))
+        assert client is not None
+        return client.domain
 
     @property
     def api_url(self) -> str:

@@ -48,7 +48,9 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
     reset_op = operations(ADMIN_SPEC)["adminReset"]
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "version": __version__})
+        sip = state.sip_address
+        where = None if sip is None else {"host": sip[0], "port": sip[1], "transports": ["udp", "tcp"]}
+        return JSONResponse({"status": "ok", "version": __version__, "sip": where})
 
     async def reset(request: Request) -> Response:
         fields = await body_fields(request, reset_op)
@@ -64,8 +66,8 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
             *requests.routes(state.journal),
             *faults.routes(state.faults),
             *clock.routes(state.clock),
-            *registrations.routes(state.backends),
-            *calls.routes(state),
+            *registrations.routes(state.backends, state.clock),
+            *calls.routes(state, state.calls, state.clock),
         ],
         exception_handlers={ApiError: api_error_handler, HTTPException: http_exception_handler},
         middleware=[

@@ -1,4 +1,8 @@
-"""``/__admin/calls``: play a simulated inbound call against a script and answer its transcript."""
+"""``/__admin/calls``: simulate an inbound call against a script, and list the calls run so far.
+
+Simulated calls and calls from softphones (the SIP side) share one record, the call log: both show here with their
+events, newest first; a softphone's call shows while it runs.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mock_server.errors import ClientNotFound
-from mock_server.http import JSONResponse, body_fields
+from mock_server.clock import Clock
+from mock_server.domain.calls import CallLog, CallRecord
+from mock_server.errors import CallNotFound, ClientNotFound
+from mock_server.http import JSONResponse, body_fields, query_fields
 from mock_server.scripts.directory import SipDirectory
 from mock_server.scripts.fetch import CALL_FIELDS, CallParameters, ScriptFetcher
 from mock_server.scripts.simulator import MAX_FETCHES, CallScript, simulate
@@ -45,14 +51,29 @@ def sip_directory(state: EmulatorState, client_id: str) -> SipDirectory:
     return SipDirectory.of(state.backends[client_id].sip_accounts.list(), client.domain)
 
 
-def routes(state: EmulatorState) -> list[Route]:
-    call_op = operations(ADMIN_SPEC)["adminSimulateCall"]
+def routes(state: EmulatorState, log: CallLog, clock: Clock) -> list[Route]:
+    ops = operations(ADMIN_SPEC)
+    call_op, list_op = ops["adminSimulateCall"], ops["adminListCalls"]
     fetcher = ScriptFetcher(state.script_policy)
 
-    async def call(request: Request) -> Response:
+    async def calls(request: Request) -> Response:
+        if request.method == "GET":
+            query = query_fields(request, list_op)
+            found = log.list(client_id=query.get("client_id"), origin=query.get("origin"), limit=query.get("limit"))
+            return JSONResponse({"capacity": log.capacity, "calls": [record.to_api() for record in found]})
         fields = await body_fields(request, call_op)
         directory = sip_directory(state, fields["client_id"]) if "client_id" in fields else None
         script = call_script(fields, directory)
-        return JSONResponse({"events": await simulate(script, fetcher, fetcher.head)})
+        started = clock.now()
+        record = log.add(CallRecord(script.parameters.uuid, "control", script.url, started, fields.get("client_id")))
+        await simulate(script, fetcher, fetcher.head, events=record.events)
+        record.ended_at = clock.now()
+        return JSONResponse({"id": record.id, "events": record.events})
 
-    return [Route("/calls", call, methods=["POST"])]
+    async def one(request: Request) -> Response:
+        record = log.get(request.path_params["id"])
+        if record is None:
+            raise CallNotFound(info=f"id={request.path_params['id']!r}")
+        return JSONResponse(record.to_api())
+
+    return [Route("/calls", calls, methods=["GET", "POST"]), Route("/calls/{id}", one, methods=["GET"])]

@@ -1,13 +1,19 @@
-"""SIP accounts of one tenant: unique usernames, generated passwords, ids never reused."""
+"""SIP accounts of one tenant: unique usernames, generated passwords, ids never reused, and their registrations.
+
+An account is ``registered`` while it has a live binding (:mod:`mock_server.domain.registrations`): one a softphone
+made through the SIP registrar, or one the control plane set. Its ``contact`` is the binding refreshed last.
+"""
 
 from __future__ import annotations
 
+import math
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from mock_server.clock import iso_utc
+from mock_server.domain.registrations import DEFAULT_LIMIT, Binding, Registrations
 from mock_server.errors import SipAccountAlreadyExists, SipAccountNotFound
 
 # RFC 3261 section 25.1: what a user part holds unescaped besides letters and digits (unreserved and
@@ -56,9 +62,14 @@ class SipAccount(NamedTuple):
         """``sip:<username>@<domain>``, the username escaped where RFC 3261 does not allow it in a user part."""
         return f"sip:{quote(self.username, safe=SIP_USER_SAFE)}@{domain}"
 
-    def to_status(self, domain: str) -> dict[str, Any]:
+    def to_status(self, domain: str, server: tuple[str, int] | None = None) -> dict[str, Any]:
+        """KPN's status: ``uri`` is ``sip:<username>@<domain>``; with the emulator's SIP ``server`` (host, port) it
+        also says where to send (RFC 3261 section 19.1.1's ``maddr``, the port on the domain unless 5060)."""
         body = self.to_api()
         body["uri"] = self.sip_uri(domain)
+        if server is not None:
+            host, port = server
+            body["uri"] += ("" if port == 5060 else f":{port}") + f";maddr={f'[{host}]' if ':' in host else host}"
         body["status"] = "Registered" if self.registered else "Not registered"
         return body
 
@@ -80,11 +91,14 @@ class SipAccountStore:
         self.next_id = 1
         # Goes up on every change, so a reader can tell whether what it derived from list() is still current.
         self.version = 0
+        self.registrations = Registrations(now)
 
     def list(self) -> list[SipAccount]:
+        self._expire()
         return [SipAccount._make(row) for row in self._accounts.values()]
 
     def get(self, account_id: str) -> SipAccount:
+        self._expire()
         row = self._accounts.get(account_id)
         if row is None:
             raise SipAccountNotFound(info=f"id={account_id!r}")
@@ -137,28 +151,90 @@ class SipAccountStore:
         return account
 
     def delete(self, account_id: str) -> SipAccount:
+        """Remove the account; its registrations go with it."""
         account = self.get(account_id)
         del self._accounts[account_id]
         self.version += 1
         del self._by_username[account.username]
+        self.registrations.unbind(account_id)
         return account
+
+    def by_username(self, username: str) -> SipAccount | None:
+        account_id = self._by_username.get(username)
+        return None if account_id is None else self.get(account_id)
+
+    def reset_password(self, account_id: str) -> SipAccount:
+        """A new generated password; every registration made with the old one ends."""
+        account = self.get(account_id)._replace(password=generate_password(), updated_at=self._now())
+        self._store(account)
+        return self.unregister(account_id)
 
     def set_registration(self, account_id: str, registered: bool, contact: str = "") -> SipAccount:
-        account = self.get(account_id)._replace(registered=registered, contact=contact if registered else "")
-        self._store(account)
-        return account
+        """The control plane's registration: one binding that lasts until changed, in place of all others."""
+        self.get(account_id)
+        self.registrations.unbind(account_id)
+        if registered:
+            self.registrations.bind(account_id, Binding(contact))
+        return self._sync(account_id)
+
+    def register(self, account_id: str, binding: Binding, limit: int = DEFAULT_LIMIT) -> Sequence[Binding]:
+        """Add or refresh one binding (the SIP registrar's REGISTER); the account's live bindings after it."""
+        self.get(account_id)
+        self.registrations.bind(account_id, binding, limit)
+        self._sync(account_id)
+        return self.registrations.of(account_id)
+
+    def unregister(self, account_id: str, contact: str | None = None) -> SipAccount:
+        """Drop one binding, or every binding with ``contact=None``."""
+        self.get(account_id)
+        self.registrations.unbind(account_id, contact)
+        return self._sync(account_id)
+
+    def bindings(self, account_id: str) -> Sequence[Binding]:
+        """The account's live bindings, refreshed longest ago first."""
+        self.get(account_id)
+        return self.registrations.of(account_id)
+
+    def registered(self) -> Sequence[tuple[SipAccount, Sequence[Binding]]]:
+        """Every account with a live binding, and its bindings."""
+        self._expire()
+        return [
+            (SipAccount._make(self._accounts[account_id]), self.registrations.of(account_id))
+            for account_id in self.registrations.accounts()
+            if account_id in self._accounts
+        ]
 
     def restore(self, account: SipAccount) -> None:
-        """Put back an account exactly as given (seed and snapshot loading)."""
+        """Put back an account exactly as given (seed and snapshot loading); a registration lasts until changed."""
         if account.username in self._by_username:
             raise SipAccountAlreadyExists(info=f"username={account.username!r} appears twice")
         self._store(account)
+        if account.registered:
+            self.registrations.bind(account.id, Binding(account.contact, source="snapshot"))
         self._count(account.id)
 
     def _count(self, account_id: str) -> None:
         """Ids are never handed out twice: the counter moves past every numeric id stored."""
         if account_id.isascii() and account_id.isdigit():
             self.next_id = max(self.next_id, int(account_id) + 1)
+
+    def _expire(self) -> None:
+        # Every read comes here: with no binding that can expire it costs one comparison and no clock read.
+        if self.registrations.next_expiry == math.inf:
+            return
+        for account_id in self.registrations.expire():
+            if account_id in self._accounts:
+                self._sync(account_id)
+
+    def _sync(self, account_id: str) -> SipAccount:
+        """File the account's ``registered`` and ``contact`` as its bindings now say."""
+        account = SipAccount._make(self._accounts[account_id])
+        bindings = self.registrations.of(account_id)
+        contact = bindings[-1].contact if bindings else ""
+        if (account.registered, account.contact) != (bool(bindings), contact):
+            account = account._replace(registered=bool(bindings), contact=contact)
+            self._store(account)
+        return account
 
     def _store(self, account: SipAccount) -> None:
         """File a new or changed account; the version moves, so what was derived from the list is stale."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,10 +16,16 @@ from mock_server.http import JSONResponse
 from mock_server.spec import Operation
 
 
+def _no_sip() -> tuple[str, int] | None:
+    return None
+
+
 @dataclass(frozen=True)
 class RouteContext:
     backends: Backends
     defaults: ApiOptions = field(default_factory=ApiOptions)
+    # Where the emulator's SIP side listens, while it does.
+    sip_address: Callable[[], tuple[str, int] | None] = _no_sip
 
     def tenant(self, request: Request) -> TenantStore:
         """The store of the client whose token authorised this request."""
@@ -32,6 +40,19 @@ class RouteContext:
         """The response style and strictness of the client whose token authorised this request."""
         client: Client = request.scope["apidaze.client"]
         return client.options(self.defaults)
+
+    def sip_server(self, request: Request) -> tuple[str, int] | None:
+        """Where this request's client reaches the SIP side: its listening address, or for a wildcard listener the
+        host this request came in on."""
+        address = self.sip_address()
+        if address is None:
+            return None
+        host, port = address
+        try:
+            wildcard = ipaddress.ip_address(host).is_unspecified
+        except ValueError:  # a host name
+            wildcard = False
+        return (request.url.hostname or host, port) if wildcard else address
 
 
 def answer(operation: Operation, style: str, record: dict[str, Any]) -> Response:

@@ -69,7 +69,8 @@ def routes(context: RouteContext) -> list[Route]:
     async def status(request: Request) -> Response:
         item_op.check_path(request.path_params)
         account = context.tenant(request).sip_accounts.get(request.path_params["id"])
-        return answer(status_op, context.options(request).response_style, account.to_status(context.domain(request)))
+        status = account.to_status(context.domain(request), context.sip_server(request))
+        return answer(status_op, context.options(request).response_style, status)
 
     base = f"{API_PREFIX}/sipaccounts"
     # One Route per path, so a 405 lists every allowed method in its Allow header.

@@ -18,6 +18,11 @@ logging script fetches):
 Every fetch goes through the injected functions, so tests can run a call without HTTP; fetches, verbs, hold-loop
 passes and the whole call's time are bounded, so a script that loops ends with an event instead of hanging the
 emulator.
+
+A simulated call is instant: the caller's keys are given up front and nothing waits. A call from a real caller (a
+softphone, through :mod:`mock_server.sip`) passes a :class:`Line`: it hears of every event as it happens, its keys
+are collected after each prompt with ``<bind>``s within the prompt's time-outs, and ``<wait>`` takes real time. When
+the caller hangs up, the line's owner cancels the call's task and records the hang-up itself.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mock_server.scripts.bindregex import compile_bind
 from mock_server.scripts.checker import check
@@ -61,6 +66,10 @@ MAX_MEDIA_FILES = 20
 MAX_DTMF = 16
 MAX_REGEX_MATCHES = 500
 CALLEE = "callee"
+# How long a real caller has for the first key after a prompt, and for each next key (milliseconds), when the prompt
+# does not say (``input-timeout``, ``digit-timeout``). APIdaze documents no defaults; these are FreeSWITCH-like.
+DEFAULT_INPUT_TIMEOUT_MS = 5000
+DEFAULT_DIGIT_TIMEOUT_MS = 2000
 
 Event = dict[str, Any]
 # The first bytes of a media file (``ScriptFetcher.head``).
@@ -91,6 +100,19 @@ class CallScript:
             raise ValueError(f"unknown dial outcome {unknown[0]!r}; use one of {', '.join(DIAL_OUTCOMES)}")
 
 
+class Line(Protocol):
+    """A real caller's end of the call."""
+
+    def notice(self, event: Event) -> None:
+        """One event, as soon as it is recorded (``answered`` and ``hung_up`` change the call on the wire)."""
+
+    async def keys(self, first_wait: float, next_wait: float) -> str:
+        """Keys pressed: waits up to ``first_wait`` seconds for the first, then ``next_wait`` for each next."""
+
+    async def pause(self, seconds: float) -> None:
+        """Let ``seconds`` pass for the caller."""
+
+
 class _CallOver(Exception):
     """The call ended: by ``<hangup/>``, by the caller, by an error or a bound."""
 
@@ -110,11 +132,14 @@ def _described(finding: Finding) -> str:
 
 
 class _Call:
-    def __init__(self, script: CallScript, fetch: Fetch, fetch_head: FetchHead | None) -> None:
+    def __init__(
+        self, script: CallScript, fetch: Fetch, fetch_head: FetchHead | None, line: Line | None, events: list[Event]
+    ) -> None:
         self.script = script
         self.fetch = fetch
         self.fetch_head = fetch_head
-        self.events: list[Event] = []
+        self.line = line
+        self.events = events
         self.dtmf = script.dtmf
         self.dials = iter(script.dial)
         self.fetches = 0
@@ -126,7 +151,10 @@ class _Call:
         self.media: dict[str, list[Finding]] = {}
 
     def record(self, kind: str, leg: str | None = None, **details: Any) -> None:
-        self.events.append({"type": kind, **details} if leg is None else {"type": kind, "leg": leg, **details})
+        event = {"type": kind, **details} if leg is None else {"type": kind, "leg": leg, **details}
+        self.events.append(event)
+        if self.line is not None:
+            self.line.notice(event)
 
     def end(self, by: str, **details: Any) -> _CallOver:
         self.record("hung_up", by=by, **details)
@@ -214,13 +242,16 @@ class _Call:
                 self.record(
                     "spoke", leg, text=text, lang=attributes.get("lang", "en-US"), voice=attributes.get("voice")
                 )
-                return self.listen(verb, leg)
+                return await self.listen(verb, leg)
             case "playback":
                 file = attributes.get("file", text)
                 self.record("played", leg, file=file, findings=await self.check_media(file, verb))
-                return self.listen(verb, leg)
+                return await self.listen(verb, leg)
             case "wait":
-                self.record("waited", leg, seconds=_number(text))
+                seconds = _number(text)
+                self.record("waited", leg, seconds=seconds)
+                if self.line is not None and leg != CALLEE and isinstance(seconds, int):
+                    await self.line.pause(seconds)
             case "record":
                 name = attributes.get("name") or self.script.parameters.uuid
                 self.record("recorded", leg, file=f"{name}.wav")
@@ -242,11 +273,13 @@ class _Call:
                 self.record("skipped", leg, element=verb.tag, reason="not a verb APIdaze runs")
         return None
 
-    def listen(self, prompt: Node, leg: str | None) -> _Next | None:
+    async def listen(self, prompt: Node, leg: str | None) -> _Next | None:
         """After a prompt with ``<bind>``s: take the caller's keys and follow the bind they match."""
         binds = [child for child in prompt.children if child.tag == "bind"]
         if not binds:
             return None
+        if self.line is not None and leg != CALLEE:
+            await self.collect(prompt)
         if not self.dtmf or leg == CALLEE:  # only the caller's keys are scripted
             self.record("no_input", leg)
             return None
@@ -258,6 +291,15 @@ class _Call:
         pressed, self.dtmf = self.dtmf[0], self.dtmf[1:]
         self.record("pressed", digits=pressed, bind=None, action=None)
         return None
+
+    async def collect(self, prompt: Node) -> None:
+        """A real caller's keys after ``prompt``: only those already pressed when keys are left over from before."""
+        assert self.line is not None
+        first = 0 if self.dtmf else _milliseconds(prompt, "input-timeout", DEFAULT_INPUT_TIMEOUT_MS)
+        pressed = await self.line.keys(
+            first / 1000, _milliseconds(prompt, "digit-timeout", DEFAULT_DIGIT_TIMEOUT_MS) / 1000
+        )
+        self.dtmf = (self.dtmf + pressed)[:MAX_DTMF]
 
     def matches(self, binds: list[Node]) -> Iterator[tuple[str, Node]]:
         # The longest run of keys that a bind accepts wins, like digits collected until the digit time-out.
@@ -341,9 +383,22 @@ def _number(text: str) -> int | str:
     return text if number is None else number
 
 
-async def simulate(script: CallScript, fetch: Fetch, fetch_head: FetchHead | None = None) -> list[Event]:
+def _milliseconds(verb: Node, attribute: str, default: int) -> int:
+    number = whole_number(verb.attributes.get(attribute, ""))
+    return default if number is None else number
+
+
+async def simulate(
+    script: CallScript,
+    fetch: Fetch,
+    fetch_head: FetchHead | None = None,
+    line: Line | None = None,
+    events: list[Event] | None = None,
+) -> list[Event]:
     """Play one inbound call against ``script.url``; the transcript of events, in order.
 
-    ``fetch_head`` reads the head of audio files (``ScriptFetcher.head``); without it they are not checked.
+    ``fetch_head`` reads the head of audio files (``ScriptFetcher.head``); without it they are not checked. With
+    ``line`` the caller is real (see :class:`Line`); ``events``, when given, is the list the call appends to as it
+    runs, so others can watch it.
     """
-    return await _Call(script, fetch, fetch_head).run()
+    return await _Call(script, fetch, fetch_head, line, [] if events is None else events).run()

@@ -4,24 +4,7 @@ import pytest
 
 from mock_server.domain.sip_accounts import SipAccountStore
 from mock_server.errors import SipAccountAlreadyExists, SipAccountNotFound
-
-
-class FakeNow:
-    def __init__(self) -> None:
-        self.value = 1000.0
-
-    def __call__(self) -> float:
-        return self.value
-
-
-@pytest.fixture
-def now() -> FakeNow:
-    return FakeNow()
-
-
-@pytest.fixture
-def store(now: FakeNow) -> SipAccountStore:
-    return SipAccountStore(now)
+from tests.domain.conftest import FakeNow
 
 
 def test_create_maps_flat_fields_onto_kpn_groups(store: SipAccountStore) -> None:

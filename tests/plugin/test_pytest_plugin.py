@@ -199,3 +199,34 @@ def test_an_emulator_crash_fails_the_test_at_teardown_unless_expected(pytester: 
             "*RuntimeError: emulator bug*",
         ]
     )
+
+
+def test_the_fixture_starts_the_sip_side_when_asked(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import socket
+
+        import pytest
+
+        @pytest.mark.apidaze_mock(domain="plugin.example")
+        def test_options_over_udp(apidaze_mock):
+            host, port = apidaze_mock.sip_address
+            assert apidaze_mock.sip_domain == "plugin.example"
+            options = (
+                "OPTIONS sip:plugin.example SIP/2.0\\r\\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKp\\r\\n"
+                "From: <sip:a@plugin.example>;tag=1\\r\\nTo: <sip:plugin.example>\\r\\nCall-ID: p\\r\\n"
+                "CSeq: 1 OPTIONS\\r\\nContent-Length: 0\\r\\n\\r\\n"
+            )
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.settimeout(5)
+                sock.sendto(options.encode(), (host, port))
+                assert sock.recv(4096).startswith(b"SIP/2.0 200 OK")
+            assert apidaze_mock.journal.count(method="OPTIONS") == 1
+
+        def test_the_next_test_finds_it_still_there(apidaze_mock):
+            assert apidaze_mock.sip_address[1] > 0
+            assert apidaze_mock.journal.count() == 0
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers", "-W", "error")
+    result.assert_outcomes(passed=2)
