@@ -52,7 +52,7 @@ from servers import (
     tool_version,
     tools_dir,
 )
-from stubs import load_contract, prism_contract, write_wiremock_root
+from stubs import load_contract, write_wiremock_root
 
 LUA = HERE / "wrk" / "endpoint.lua"
 REQUIRED = ("default", "bare")  # every ratio is against the bare app, every target on the default emulator
@@ -383,9 +383,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="apidaze-bench-") as temp:
         work = Path(temp)
         contract = load_contract()
-        (work / "apidaze-cpaas.json").write_text(prism_contract(contract), encoding="utf-8")
         write_wiremock_root(work / "wiremock", contract)
-        print(f"  Prism's contract and WireMock's {len(ENDPOINTS)} stubs written to {work}", flush=True)
+        print(f"  WireMock's {len(ENDPOINTS)} stubs written to {work}", flush=True)
         with contextlib.ExitStack() as stack:
             servers: dict[str, Server] = {}
             tokens: dict[str, dict[str, str]] = {}

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from endpoints import API, HEALTH_PATH, MOCK_TOKEN
+from stubs import CONTRACT
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures.yaml"
@@ -171,7 +172,7 @@ def server_specs(tools: Path) -> dict[str, ServerSpec]:
         "prism",
         "Prism",
         "mock",
-        (str(prism or "prism"), "mock", "{work}/apidaze-cpaas.json", "--host", "127.0.0.1", "--port", "{port}"),
+        (str(prism or "prism"), "mock", str(CONTRACT), "--host", "127.0.0.1", "--port", "{port}"),
         f"{API}/sipaccounts",
         bearer,
         missing=None if prism else f"prism not found in {tools} or on PATH (benchmarks/install-tools.sh)",

@@ -1,8 +1,7 @@
 """What Prism and WireMock serve, made from openapi/apidaze-cpaas.yaml and nothing else.
 
-- Prism reads the contract itself. It gets the contract as JSON, with YAML merge keys (``<<: *apiHeaders``)
-  resolved: Prism 5 does not resolve them and takes ``<<`` for a header name, so every 429 (and 405) it answers
-  from the file as written is a 500 ("Header name must be a valid HTTP token").
+- Prism reads the contract itself, ``openapi/apidaze-cpaas.yaml`` as users would give it (the file has no YAML merge
+  keys: Prism 5 takes ``<<`` for a header name, and a test keeps them out).
 - WireMock gets one stub per endpoint: the operation's method and path, the bearer header where the contract
   requires one, and the answer the contract gives for the status the benchmark expects. The body is the response's
   own example where it has one, else one built from the schema's examples, as Prism's static mode does; the
@@ -30,11 +29,6 @@ _FORMATTED = {"date-time": "2026-11-27T10:00:00Z", "uri": "http://127.0.0.1/"}  
 def load_contract(path: Path = CONTRACT) -> Contract:
     contract: Contract = yaml.safe_load(path.read_text(encoding="utf-8"))
     return contract
-
-
-def prism_contract(contract: Contract) -> str:
-    """The contract as Prism gets it: the same document, merge keys resolved (PyYAML resolves them on load)."""
-    return json.dumps(contract, indent=1)
 
 
 def _resolve(contract: Contract, node: Any) -> Any:

@@ -99,14 +99,6 @@ def _keys(node: Any) -> set[str]:
     return set()
 
 
-def test_prism_gets_the_contract_with_merge_keys_resolved(stubs: ModuleType) -> None:
-    contract = json.loads(stubs.prism_contract(stubs.load_contract()))
-    assert "<<" not in _keys(contract)
-    too_many = contract["components"]["responses"]["TooManyRequests"]["headers"]
-    assert {"Retry-After", "api-version", "quota-used"} <= set(too_many)
-    assert contract["paths"].keys() == stubs.load_contract()["paths"].keys()
-
-
 def test_wiremock_root_has_one_mapping_file_per_endpoint(
     stubs: ModuleType, endpoints: ModuleType, tmp_path: Path
 ) -> None:
