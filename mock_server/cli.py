@@ -22,11 +22,20 @@ from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.logs import FORMATS, LEVELS, AccessLogMiddleware, logging_config
 from mock_server.paths import API_PREFIX, TOKEN_PATH
-from mock_server.scripts.commands import COMMANDS
+from mock_server.scripts.commands import COMMANDS, add_script_hosts_option, script_hosts
 from mock_server.serving import server_config
 from mock_server.statefile import StateFileError, load_state_file, save_state_file
 
 ADMIN_TOKEN_ENV = "APIDAZE_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
+EPILOG = """examples:
+  apidaze-mock                                     # 127.0.0.1:8080, the demo fixtures
+  apidaze-mock --port 9000 --fixtures my-seed.yaml --chaos 42:0.1
+  apidaze-mock --script-hosts scripts.dev.example --script-hosts 192.0.2.7
+
+subcommands (each has its own --help):
+  apidaze-mock check-script FILE_OR_URL            check an External Script against the Script Reference
+  apidaze-mock call URL [--dtmf 1] [--dial busy]   simulate an inbound call against a script
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="apidaze-mock",
         description="Offline emulator of KPN's CPaaS APIdaze voice API. Point your client at it by changing only "
         "the host: https://api-prd.kpn.com -> http://127.0.0.1:8080.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default: %(default)s)")
@@ -43,12 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="seed file with clients, quotas and resources (default: built in)",
     )
-    parser.add_argument(
-        "--script-hosts",
-        nargs="+",
-        metavar="HOST",
-        help="hosts the script test endpoint and call simulator may fetch from (default: loopback; '*': any)",
-    )
+    add_script_hosts_option(parser)
     parser.add_argument(
         "--log-level", choices=LEVELS, default="info", help="least severe messages logged (default: %(default)s)"
     )
@@ -85,9 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-admin", action="store_true", help="switch the control plane under /__admin off")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.epilog = (
-        "Script tools: apidaze-mock check-script FILE_OR_URL; apidaze-mock call URL [--dtmf 1] (see --help)."
-    )
     return parser
 
 
@@ -130,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     emulator = create_app(
         fixtures,
-        script_hosts=args.script_hosts,
+        script_hosts=script_hosts(args.script_hosts),
         admin=not args.no_admin,
         admin_token=args.admin_token,
         chaos=chaos,
