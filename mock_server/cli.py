@@ -25,12 +25,14 @@ from mock_server.paths import API_PREFIX, TOKEN_PATH
 from mock_server.scripts.commands import COMMANDS, add_script_hosts_option, script_hosts
 from mock_server.serving import server_config
 from mock_server.statefile import StateFileError, load_state_file, save_state_file
+from mock_server.tls import CACHE_ENV, ServerCertificate, local_certificate
 
 ADMIN_TOKEN_ENV = "APIDAZE_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
 EPILOG = """examples:
   apidaze-mock                                     # 127.0.0.1:8080, the demo fixtures
   apidaze-mock --port 9000 --fixtures my-seed.yaml --chaos 42:0.1
   apidaze-mock --script-hosts scripts.dev.example --script-hosts 192.0.2.7
+  apidaze-mock --tls                               # https://127.0.0.1:8080, CA bundle path in the banner
 
 subcommands (each has its own --help):
   apidaze-mock check-script FILE_OR_URL            check an External Script against the Script Reference
@@ -90,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--host is not a loopback address",
     )
     parser.add_argument("--no-admin", action="store_true", help="switch the control plane under /__admin off")
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a certificate for localhost/127.0.0.1/::1 from a local CA made on first use (the "
+        f"banner and /__admin/health name its ca.pem; kept in ${CACHE_ENV} or the user's cache directory)",
+    )
+    parser.add_argument("--tls-cert", type=Path, metavar="PEM", help="serve HTTPS with this certificate (chain)")
+    parser.add_argument("--tls-key", type=Path, metavar="PEM", help="the private key of --tls-cert")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -109,6 +119,18 @@ class _Server(uvicorn.Server):
         self.on_shutdown()
 
 
+def _certificate(args: argparse.Namespace) -> ServerCertificate | None:
+    """What to serve HTTPS with: the user's certificate and key, the local CA's, or nothing (plain HTTP)."""
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if args.tls_cert is not None:
+        for given in (args.tls_cert, args.tls_key):
+            if not given.is_file():
+                raise ValueError(f"no such file: {given}")
+        return ServerCertificate(args.tls_cert, args.tls_key)
+    return local_certificate() if args.tls else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in COMMANDS:
@@ -124,6 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         chaos = ChaosSpec.parse(args.chaos) if args.chaos else None
     except ValueError as error:
+        print(f"apidaze-mock: {error}", file=sys.stderr)
+        return 2
+    try:
+        certificate = _certificate(args)
+    except (ValueError, OSError) as error:
         print(f"apidaze-mock: {error}", file=sys.stderr)
         return 2
     try:
@@ -149,7 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Off entirely when not wanted, so the request path pays nothing for it.
     if args.access_log and logging.getLevelName(args.log_level.upper()) <= logging.INFO:
         app = AccessLogMiddleware(app)
-    base = f"http://{args.host}:{args.port}"
+    if certificate is not None and certificate.ca_bundle is not None:
+        emulator.state.ca_bundle = str(certificate.ca_bundle)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    base = f"{'http' if certificate is None else 'https'}://{host}:{args.port}"
     if args.log_format == "text":
         print(f"apidaze-mock {__version__} on {base}")
         print(f"  token:   POST {base}{TOKEN_PATH}?grant_type=client_credentials")
@@ -159,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             secret = seed.client.client_secret if args.fixtures is None else "(secret in your fixtures file)"
             print(f"  client:  {seed.client.client_id} / {secret}")
         print(f"  docs:    {base}/docs")
+        if certificate is not None and certificate.ca_bundle is not None:
+            print(f"  CA:      {certificate.ca_bundle} (your client's CA bundle)")
         if not args.no_admin:
             print(f"  admin:   {base}/__admin" + (" (bearer admin token required)" if args.admin_token else ""))
         if chaos is not None:
@@ -170,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Log collectors get JSON lines only; the demo credentials stay in the text banner.
         logging.getLogger("apidaze_mock").info("apidaze-mock %s on %s (docs: %s/docs)", __version__, base, base)
     # Logging is configured above, so uvicorn must not configure it again.
-    config = server_config(app, host=args.host, port=args.port, log_config=None, log_level=args.log_level)
+    config = server_config(app, certificate, host=args.host, port=args.port, log_config=None, log_level=args.log_level)
 
     def save() -> None:
         if args.state_file is not None:

@@ -40,6 +40,8 @@ class EmulatorState:
         self.fixtures = fixtures
         # Where the test endpoint and the call simulator may fetch scripts from: configuration, never reset.
         self.script_policy = script_policy or FetchPolicy()
+        # Served over HTTPS from the local CA: the CA certificate a client trusts (configuration, never reset).
+        self.ca_bundle: str | None = None
         self.clock = clock or Clock()
         self.clients = ClientRegistry()
         self.tokens = TokenStore(self.clock.now, fixtures.token_lifetime_seconds)

@@ -107,7 +107,9 @@ def test_call_fails_when_the_script_cannot_be_fetched_or_has_findings(
     capsys: pytest.CaptureFixture[str], server: Any
 ) -> None:
     assert main(["call", "http://192.0.2.1/x.xml"]) == 1
-    assert "the call failed: fetching http://192.0.2.1/x.xml: host '192.0.2.1' is not allowed" in capsys.readouterr().err
+    assert (
+        "the call failed: fetching http://192.0.2.1/x.xml: host '192.0.2.1' is not allowed" in capsys.readouterr().err
+    )
     assert main(["call", server.url + "/broken/misplaced.xml"]) == 1
     assert "finding(s)" in capsys.readouterr().err
     assert main(["call", server.url + "/nope.xml"]) == 1

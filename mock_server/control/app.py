@@ -48,7 +48,10 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
     reset_op = operations(ADMIN_SPEC)["adminReset"]
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "version": __version__})
+        view = {"status": "ok", "version": __version__}
+        if state.ca_bundle is not None:
+            view["ca_bundle"] = state.ca_bundle
+        return JSONResponse(view)
 
     async def reset(request: Request) -> Response:
         fields = await body_fields(request, reset_op)

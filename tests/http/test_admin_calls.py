@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from mock_server.errors import InvalidRequest
+from mock_server.testing import ApidazeMock
 from tests.conftest import Api
 from tests.script_server import SCRIPTS, ScriptServer, assert_matches_schema
 
@@ -162,3 +164,21 @@ def test_call_fields_in_params_are_the_calls_own_as_in_the_test_endpoint(api: Ap
     assert response.status_code == 200, response.text
     sent = response.json()["events"][0]["params"]
     assert (sent["uuid"], sent["session_id"], sent["pin"]) == ("top", "s-9", "1")
+
+
+@pytest.mark.parametrize("served", [False, True], ids=["in-process", "served"])
+def test_the_python_handle_places_the_same_call(server: Any, served: bool) -> None:
+    mock = ApidazeMock()
+    if served:
+        mock.start()
+    try:
+        events = mock.call(url=server.url + "/ivr.xml", dtmf="1", dial=("busy",))
+        assert [event["type"] for event in events] == [
+            "fetched", "answered", "spoke", "pressed", "fetched", "spoke", "dialed", "hung_up",
+        ]  # fmt: skip
+        assert mock.call(lambda: 42) == 42  # the other use of call(): run on the server's loop
+        with pytest.raises(InvalidRequest):
+            mock.call(url=server.url + "/ivr.xml", dtmf="x")
+        assert mock.state.journal.next_id == 1  # a simulated call is not an API call
+    finally:
+        mock.close()
