@@ -285,7 +285,7 @@ class ApidazeMock:
         self.ca_bundle: str | None = None
         """The CA certificate (PEM file) a client must trust when served over HTTPS; None over plain HTTP."""
         if certificate is not None and certificate.ca_bundle is not None:
-            self.ca_bundle = str(certificate.ca_bundle)
+            self.ca_bundle = self.state.ca_bundle = str(certificate.ca_bundle)
         self.faults = Faults(self.state.faults, self._server.call)
         self.journal = JournalView(self.state.journal, self._server.call)
         self.clock = ClockControl(self.state.clock, self._server.call)
