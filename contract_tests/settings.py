@@ -14,6 +14,8 @@ With it, the same tests run over HTTP against that host (the real KPN API, or th
 ``APIDAZE_ADMIN_TOKEN``    Live against the emulator: the bearer token of its control plane (``--admin-token``).
 ``APIDAZE_UPDATE_GAP``     Live without a control plane: seconds waited before an update, so ``updated_at`` can
                            move even if the API writes whole seconds; default 1.05.
+``APIDAZE_OPERATION``      Only this operation, named as schemathesis names it (``GET /communication/...``): what a
+                           replay line sets to run one failing operation again.
 =========================  ==========================================================================================
 """
 
@@ -22,8 +24,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mock_server.spec import spec_path
+
 ROOT = Path(__file__).resolve().parents[1]
-SPEC_PATH = ROOT / "openapi" / "apidaze-cpaas.yaml"
+# The contract as installed with mock_server: the repository's openapi/ here, the wheel's own copy once installed.
+SPEC_PATH = spec_path()
 TOKEN_PATH = "/oauth/client_credential/accesstoken"
 API_PREFIX = "/communication/apidaze/cpaas"
 TOKEN_OPERATION = "getAccessToken"
@@ -38,10 +43,12 @@ MAX_RETRY_AFTER = float(os.environ.get("APIDAZE_MAX_RETRY_AFTER", "60"))
 TOKEN_REFRESH_SECONDS = int(os.environ.get("APIDAZE_TOKEN_REFRESH", "3000"))
 ADMIN_TOKEN = os.environ.get("APIDAZE_ADMIN_TOKEN") or None
 UPDATE_GAP_SECONDS = float(os.environ.get("APIDAZE_UPDATE_GAP", "1.05"))
+OPERATION = os.environ.get("APIDAZE_OPERATION") or None
 REQUEST_TIMEOUT = 30.0
 
 
 def describe() -> str:
     """One line for the pytest header: which target, which client."""
     target = "in-process emulator (ASGI)" if IN_PROCESS else f"live {BASE_URL} (token: {TOKEN_URL})"
-    return f"apidaze contract tests: {target}, client {CLIENT_ID!r}"
+    only = f", operation {OPERATION!r} only" if OPERATION else ""
+    return f"apidaze contract tests: {target}, client {CLIENT_ID!r}{only}"

@@ -37,6 +37,7 @@ EPILOG = """examples:
 subcommands (each has its own --help):
   apidaze-mock check-script FILE_OR_URL            check an External Script against the Script Reference
   apidaze-mock call URL [--dtmf 1] [--dial busy]   simulate an inbound call against a script
+  apidaze-mock contract --base-url URL             the contract suite against an API ([contract] extra)
 """
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -139,4 +140,19 @@ def call_failure(events: Sequence[dict[str, Any]]) -> str | None:
     return None
 
 
-COMMANDS = {"check-script": check_script_command, "call": call_command}
+def contract_command(argv: Sequence[str]) -> int:
+    """``apidaze-mock contract``: the contract suite, shipped beside the emulator with the ``[contract]`` extra."""
+    try:
+        command = importlib.import_module("contract_tests.command")
+    except ImportError as error:
+        print(
+            f"apidaze-mock contract needs the contract suite's packages ({error.name} is missing): "
+            "pip install 'apidaze-mock[contract]'",
+            file=sys.stderr,
+        )
+        return 2
+    status: int = command.main(argv)
+    return status
+
+
+COMMANDS = {"check-script": check_script_command, "call": call_command, "contract": contract_command}
