@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
-from mock_server.docs_ui import docs_routes
+from mock_server.docs_ui import admin_docs_routes, docs_routes
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.domain.journal import DEFAULT_CAPACITY
 from mock_server.errors import ApiError, OAuthError, oauth_error_body
@@ -86,9 +86,10 @@ class Emulator:
         self.control = create_control_app(state, admin_token) if admin else None
         routes: list[BaseRoute] = []
         if self.control is not None:
+            routes.extend(admin_docs_routes())
             routes.append(Mount(ADMIN_PREFIX, app=self.control))
         if docs:
-            routes.extend(docs_routes())
+            routes.extend(docs_routes(admin=self.control is not None))
         # Last, for every path not matched above: the API answers its own 404 in KPN's shape.
         routes.append(Mount("", app=self.api))
         self.app = Starlette(routes=routes)
