@@ -28,7 +28,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from mock_server.http import JSONResponse
 from mock_server.paths import ADMIN_PREFIX
-from mock_server.spec import ADMIN_SPEC, API_SPEC, load_spec
+from mock_server.spec import ADMIN_SPEC, both_schemas, load_spec, relocated
 
 DOCS_PREFIX = "/docs"
 
@@ -55,8 +55,6 @@ _INDEX = """<!doctype html>
 API_DOCS_NAME = "KPN CPaaS APIdaze voice API"
 ADMIN_DOCS_NAME = "apidaze-mock control plane (/__admin)"
 ADMIN_SPEC_PATH = ADMIN_PREFIX + "/openapi.yaml"
-# admin.yaml refers to schemas of apidaze-cpaas.yaml; the served copy carries them under this prefix instead.
-_API_SCHEMA_PREFIX = "Api"
 
 # Served in place of the bundle's own initializer, which points at the public petstore. With more than one contract
 # the standalone layout's top bar offers a selector.
@@ -119,38 +117,11 @@ def _rendered(base_url: str, kind: str) -> bytes:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode()
 
 
-def _api_refs_inlined(node: Any) -> Any:
-    """``admin.yaml``'s references into ``apidaze-cpaas.yaml`` made local (``#/components/schemas/Api...``)."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith(("#/components/schemas/", f"{API_SPEC}#/components/schemas/")):
-            prefix = _API_SCHEMA_PREFIX if ref.startswith(API_SPEC) else ""
-            node = {**node, "$ref": "#/components/schemas/" + prefix + ref.rsplit("/", 1)[1]}
-        return {key: _api_refs_inlined(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_api_refs_inlined(value) for value in node]
-    return node
-
-
-def _to_api_prefix(node: Any) -> Any:
-    """An ``apidaze-cpaas.yaml`` schema moved into the admin document: its own local references follow it."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-            node = {**node, "$ref": "#/components/schemas/" + _API_SCHEMA_PREFIX + ref.rsplit("/", 1)[1]}
-        return {key: _to_api_prefix(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_to_api_prefix(value) for value in node]
-    return node
-
-
 @lru_cache(maxsize=32)
 def served_admin_spec(base_url: str) -> bytes:
     """``admin.yaml`` as one document (the API's schemas it uses carried along) with this emulator as its server."""
-    document = _api_refs_inlined(load_spec(ADMIN_SPEC))
-    api_schemas = load_spec(API_SPEC)["components"]["schemas"]
-    schemas = document["components"]["schemas"]
-    schemas.update({_API_SCHEMA_PREFIX + name: _to_api_prefix(schema) for name, schema in api_schemas.items()})
+    document = relocated(load_spec(ADMIN_SPEC), "#/components/schemas/")
+    document["components"]["schemas"] = both_schemas("#/components/schemas/")
     document["servers"] = [{"url": base_url, "description": "this emulator (apidaze-mock)"}]
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode()
 
