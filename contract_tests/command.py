@@ -20,10 +20,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent
 TESTS = ("test_schemathesis.py", "test_model.py")
 EXAMPLES = """examples:
+  apidaze-mock contract                                   # the built-in emulator, in process
   export APIDAZE_CLIENT_ID=my-client APIDAZE_CLIENT_SECRET=...    # never on the command line
   apidaze-mock contract --base-url http://127.0.0.1:8080
   apidaze-mock contract --base-url https://api-prd.kpn.com --rate-limit 5/s --examples 5 --junit-xml reports/c.xml
-  apidaze-mock contract                                   # the built-in emulator, in process
   apidaze-mock contract --profile fuzz --seed 1234         # replay a long seeded run
 """
 

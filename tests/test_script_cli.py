@@ -116,7 +116,7 @@ def test_call_fails_when_the_script_cannot_be_fetched_or_has_findings(
     assert "HTTP 404" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [[], ["check-script"], ["call"]])
+@pytest.mark.parametrize("command", [[], ["check-script"], ["call"], ["contract"]])
 def test_every_help_shows_an_example(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([*command, "--help"])
