@@ -39,12 +39,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--base-url", metavar="URL", help="host to test, without a path (default: the built-in emulator)"
+        "--base-url",
+        metavar="URL",
+        default=os.environ.get("APIDAZE_BASE_URL") or None,
+        help="host to test, without a path (default: $APIDAZE_BASE_URL, else the built-in emulator)",
     )
     parser.add_argument(
         "--token-url",
         metavar="URL",
-        help="OAuth token endpoint (default: BASE_URL/oauth/client_credential/accesstoken)",
+        default=os.environ.get("APIDAZE_TOKEN_URL") or None,
+        help="OAuth token endpoint (default: $APIDAZE_TOKEN_URL, else BASE_URL/oauth/client_credential/accesstoken)",
     )
     parser.add_argument(
         "--junit-xml",

@@ -93,13 +93,14 @@ pm.sendRequest({
 });""".replace("TOKEN_REQUEST", TOKEN_REQUEST)
 
 
-def converter() -> str:
-    """``openapi2postmanv2``, from ``$APIDAZE_NODE_TOOLS`` (what ``.ci/run`` installs) or PATH; '' when missing."""
+def node_tool(name: str) -> str:
+    """A node tool (``openapi2postmanv2``, ``newman``) from ``$APIDAZE_NODE_TOOLS`` (where ``.ci/run`` installs them)
+    or PATH; '' when missing."""
     tools = os.environ.get("APIDAZE_NODE_TOOLS")
     path = os.pathsep.join(
         filter(None, [str(Path(tools) / "node_modules" / ".bin") if tools else "", os.environ["PATH"]])
     )
-    return shutil.which("openapi2postmanv2", path=path) or ""
+    return shutil.which(name, path=path) or ""
 
 
 def _event(listen: str, source: str) -> dict[str, Any]:
@@ -210,7 +211,7 @@ def generate(tool: str) -> tuple[str, str]:
 
 
 def main() -> int:
-    tool = converter()
+    tool = node_tool("openapi2postmanv2")
     if not tool:
         print("openapi2postmanv2 not found: npm install openapi-to-postmanv2 (see .ci/run)", file=sys.stderr)
         return 2

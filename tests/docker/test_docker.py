@@ -113,6 +113,13 @@ def compose() -> dict[str, Any]:
     return document
 
 
+def test_the_contract_image_runs_the_command_against_apidaze_base_url() -> None:
+    suite = stages(DOCKERFILE)["contract-tests"]
+    assert json.loads(last(suite, "CMD")) == ["apidaze-mock", "contract"]
+    assert "APIDAZE_BASE_URL=http://emulator:8080" in last(suite, "ENV")  # -e APIDAZE_BASE_URL=... points it elsewhere
+    assert 'apidaze-mock[contract]"' in last(suite, "RUN")  # the slim extra, as users install it
+
+
 def test_compose_runs_the_contract_suite_live_against_a_healthy_emulator() -> None:
     services = compose()["services"]
     assert set(services) == {"emulator", "contract-tests"}

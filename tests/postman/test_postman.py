@@ -7,13 +7,10 @@ needs them skips when they are missing; in CI (``APIDAZE_REQUIRE_NODE_TOOLS=1``)
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -21,23 +18,12 @@ from defusedxml import ElementTree
 
 from contract_tests.schema import contract_operations
 from contract_tests.served import QUIET, serve_emulator
+from tests.modules import load_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _generator() -> ModuleType:
-    name = "apidaze_mock_postman_generate"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "postman" / "generate.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-generate = _generator()
+generate = load_module("apidaze_mock_postman_generate", ROOT / "postman" / "generate.py")
 
 
 def node_tool(name: str) -> str:
