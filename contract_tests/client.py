@@ -17,29 +17,24 @@ from typing import Any
 import requests
 from schemathesis.python.asgi import ASGIClient
 
-from contract_tests import settings
+from contract_tests import replay, settings
 from contract_tests.auth import TokenSource, live_session
 from mock_server.app import Emulator
 
-# The emulator's default address: in-process requests are printed as curl commands against it.
-EMULATOR_URL = "http://127.0.0.1:8080"
 
-
-def curl(request: requests.PreparedRequest, base_url: str) -> str:
-    """A command that replays ``request``; the token is left as ``$APIDAZE_TOKEN`` (it expires anyway)."""
-    url = str(request.url)
-    if url.startswith("http://testserver"):
-        url = base_url + url.removeprefix("http://testserver")
-    parts = ["curl", "-X", str(request.method), shlex.quote(url)]
+def curl(request: requests.PreparedRequest) -> str:
+    """A command that replays ``request``; the token is left as ``$APIDAZE_TOKEN`` (it expires anyway), and an
+    in-process request goes to ``$APIDAZE_URL`` (see :func:`contract_tests.replay.pasteable`)."""
+    parts = ["curl", "-X", str(request.method), shlex.quote(str(request.url))]
     for name, value in request.headers.items():
         if name.lower() == "authorization":
-            parts += ["-H", '"Authorization: Bearer $APIDAZE_TOKEN"']
+            parts += ["-H", shlex.quote(f"{name}: {replay.MARKER}")]
         elif name.lower() in ("content-type", "accept"):
             parts += ["-H", shlex.quote(f"{name}: {value}")]
     if request.body:
         body = request.body.decode() if isinstance(request.body, bytes) else str(request.body)
         parts += ["--data-raw", shlex.quote(body)]
-    return " ".join(parts)
+    return replay.pasteable(" ".join(parts))
 
 
 @dataclass
@@ -62,7 +57,6 @@ class Target:
     tokens: TokenSource
     app: Emulator | None = None
     control: bool = False  # live: the emulator's /__admin control plane answers
-    print_base: str = EMULATOR_URL
     # The response style the target answers in; None: unknown (live), so either documented answer is accepted.
     style: str | None = None
     # Whether the model may send JSON bodies: a leniency of the emulator, outside KPN's contract.
@@ -88,7 +82,7 @@ class Target:
             body = response.json() if response.content else None
         except ValueError:
             body = response.text
-        return Reply(response.status_code, body, dict(response.headers), curl(response.request, self.print_base))
+        return Reply(response.status_code, body, dict(response.headers), curl(response.request))
 
     def reset(self) -> None:
         # Tokens of fixture clients survive a reset; should one not, the 401 refresh in request() covers it.
@@ -151,7 +145,6 @@ def live_target(base_url: str) -> Target:
         base_url=base_url,
         tokens=TokenSource(),
         control=control,
-        print_base=base_url,
         style=settings.RESPONSE_STYLE,
         json_bodies=settings.JSON_BODIES,
     )

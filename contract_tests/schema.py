@@ -13,7 +13,7 @@ import schemathesis
 import yaml
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from contract_tests import settings
+from contract_tests import replay, settings
 from contract_tests.auth import ClientCredentialsAuth
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
@@ -103,6 +103,15 @@ def _checks(in_process: bool) -> dict[str, Any]:
 def build_config(*, in_process: bool, max_examples: int, seed: int | None = None) -> schemathesis.Config:
     document: dict[str, Any] = {
         "generation": {"max-examples": max_examples},
+        # "Reproduce with" curl lines: credentials become a marker that replay.pasteable() turns into environment
+        # variables, so a pasted line works and shows no secret.
+        "output": {
+            "sanitization": {
+                "keys-to-sanitize": list(replay.SANITIZED_KEYS),
+                "sensitive-markers": list(replay.SANITIZED_KEYS),
+                "replacement": replay.MARKER,
+            }
+        },
         "checks": _checks(in_process),
         "operations": [TOKEN_ENDPOINT_OVERRIDE],
         # No .schemathesis/ state carried between runs (crash replays, learned data): a run depends on its seed alone.

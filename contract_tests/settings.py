@@ -18,6 +18,8 @@ With it, the same tests run over HTTP against that host (the real KPN API, or th
                            model then holds it to; unset, either answer the contract documents is accepted.
 ``APIDAZE_JSON_BODIES``    Live only: ``1`` lets the model send JSON bodies (a leniency of the emulator outside
                            KPN's contract); in-process it always does, half the time.
+``APIDAZE_OPERATION``      Only this operation, named as schemathesis names it (``GET /communication/...``): what a
+                           replay line sets to run one failing operation again.
 =========================  ==========================================================================================
 """
 
@@ -26,8 +28,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mock_server.spec import spec_path
+
 ROOT = Path(__file__).resolve().parents[1]
-SPEC_PATH = ROOT / "openapi" / "apidaze-cpaas.yaml"
+# The contract as installed with mock_server: the repository's openapi/ here, the wheel's own copy once installed.
+SPEC_PATH = spec_path()
 TOKEN_PATH = "/oauth/client_credential/accesstoken"
 API_PREFIX = "/communication/apidaze/cpaas"
 TOKEN_OPERATION = "getAccessToken"
@@ -44,10 +49,12 @@ ADMIN_TOKEN = os.environ.get("APIDAZE_ADMIN_TOKEN") or None
 UPDATE_GAP_SECONDS = float(os.environ.get("APIDAZE_UPDATE_GAP", "1.05"))
 RESPONSE_STYLE = os.environ.get("APIDAZE_RESPONSE_STYLE") or None
 JSON_BODIES = os.environ.get("APIDAZE_JSON_BODIES") == "1"
+OPERATION = os.environ.get("APIDAZE_OPERATION") or None
 REQUEST_TIMEOUT = 30.0
 
 
 def describe() -> str:
     """One line for the pytest header: which target, which client."""
     target = "in-process emulator (ASGI)" if IN_PROCESS else f"live {BASE_URL} (token: {TOKEN_URL})"
-    return f"apidaze contract tests: {target}, client {CLIENT_ID!r}"
+    only = f", operation {OPERATION!r} only" if OPERATION else ""
+    return f"apidaze contract tests: {target}, client {CLIENT_ID!r}{only}"

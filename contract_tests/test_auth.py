@@ -79,5 +79,5 @@ def test_replay_hint_names_profile_and_seed(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(run, "PROFILE", "fuzz")
     monkeypatch.setattr(run, "SEED", 1234)
     assert run.replay_hint("contract_tests/test_model.py::test_api_model") == (
-        "pytest 'contract_tests/test_model.py::test_api_model' --hypothesis-profile=fuzz --hypothesis-seed=1234"
+        "pytest contract_tests/test_model.py::test_api_model --hypothesis-profile=fuzz --hypothesis-seed=1234"
     )

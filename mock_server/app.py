@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
-from mock_server.docs_ui import docs_routes
+from mock_server.docs_ui import admin_docs_routes, docs_routes
 from mock_server.domain.clients import ApiOptions
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.domain.journal import DEFAULT_CAPACITY
@@ -88,9 +88,10 @@ class Emulator:
         self.control = create_control_app(state, admin_token) if admin else None
         routes: list[BaseRoute] = []
         if self.control is not None:
+            routes.extend(admin_docs_routes())
             routes.append(Mount(ADMIN_PREFIX, app=self.control))
         if docs:
-            routes.extend(docs_routes())
+            routes.extend(docs_routes(admin=self.control is not None))
         # Every path not matched above goes to the API, which answers its own 404 in KPN's shape: as the router's
         # default, not a Mount(""), whose pattern does not match a path with a newline (%0A) in it. A plain Router,
         # not a third Starlette app: each side has its own error handling, and a Starlette layer here cost every

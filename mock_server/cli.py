@@ -24,15 +24,29 @@ from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.logs import FORMATS, LEVELS, logging_config
 from mock_server.paths import API_PREFIX, TOKEN_PATH
 from mock_server.proxy.cli import proxy_command
-from mock_server.scripts.commands import COMMANDS
+from mock_server.scripts.commands import COMMANDS, add_script_hosts_option, script_hosts
 from mock_server.serving import Companion, run, server_config
 from mock_server.sip.digest import algorithms
 from mock_server.sip.server import SipServer
 from mock_server.spec import response_styles
 from mock_server.statefile import StateFileError, load_state_file, save_state_file
+from mock_server.tls import CACHE_ENV, ServerCertificate, local_certificate
 
 ADMIN_TOKEN_ENV = "APIDAZE_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
 SUBCOMMANDS = {**COMMANDS, "proxy": proxy_command}
+EPILOG = """examples:
+  apidaze-mock                                     # 127.0.0.1:8080, the demo fixtures
+  apidaze-mock --port 9000 --fixtures my-seed.yaml --chaos 42:0.1
+  apidaze-mock --script-hosts scripts.dev.example --script-hosts 192.0.2.7
+  apidaze-mock --tls                               # https://127.0.0.1:8080, CA bundle path in the banner
+
+subcommands (each has its own --help):
+  apidaze-mock check-script FILE_OR_URL            check an External Script against the Script Reference
+  apidaze-mock call URL [--dtmf 1] [--dial busy]   simulate an inbound call against a script
+  apidaze-mock contract --base-url URL             the contract suite against an API ([contract] extra)
+  apidaze-mock proxy --upstream https://api-prd.kpn.com
+                                                   check a client's real traffic against the contract
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="apidaze-mock",
         description="Offline emulator of KPN's CPaaS APIdaze voice API. Point your client at it by changing only "
         "the host: https://api-prd.kpn.com -> http://127.0.0.1:8080.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default: %(default)s)")
@@ -49,12 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="seed file with clients, quotas and resources (default: built in)",
     )
-    parser.add_argument(
-        "--script-hosts",
-        nargs="+",
-        metavar="HOST",
-        help="hosts the script test endpoint and call simulator may fetch from (default: loopback; '*': any)",
-    )
+    add_script_hosts_option(parser)
     parser.add_argument(
         "--log-level", choices=LEVELS, default="info", help="least severe messages logged (default: %(default)s)"
     )
@@ -118,11 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ALGORITHMS",
         help="digest algorithms SIP challenges offer, most preferred first: MD5, SHA-256 (default: MD5)",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.epilog = (
-        "Script tools: apidaze-mock check-script FILE_OR_URL; apidaze-mock call URL [--dtmf 1] (see --help). "
-        "In front of the real API: apidaze-mock proxy --upstream https://api-prd.kpn.com (see --help)."
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a certificate for localhost/127.0.0.1/::1 from a local CA made on first use (the "
+        f"banner and /__admin/health name its ca.pem; kept in ${CACHE_ENV} or the user's cache directory)",
     )
+    parser.add_argument("--tls-cert", type=Path, metavar="PEM", help="serve HTTPS with this certificate (chain)")
+    parser.add_argument("--tls-key", type=Path, metavar="PEM", help="the private key of --tls-cert")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 
@@ -166,6 +181,18 @@ class _Server(uvicorn.Server):
         self.on_shutdown()
 
 
+def _certificate(args: argparse.Namespace) -> ServerCertificate | None:
+    """What to serve HTTPS with: the user's certificate and key, the local CA's, or nothing (plain HTTP)."""
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if args.tls_cert is not None:
+        for given in (args.tls_cert, args.tls_key):
+            if not given.is_file():
+                raise ValueError(f"no such file: {given}")
+        return ServerCertificate(args.tls_cert, args.tls_key)
+    return local_certificate() if args.tls else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
@@ -184,13 +211,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"apidaze-mock: {error}", file=sys.stderr)
         return 2
     try:
+        certificate = _certificate(args)
+    except (ValueError, OSError) as error:
+        print(f"apidaze-mock: {error}", file=sys.stderr)
+        return 2
+    try:
         fixtures = load_fixtures(args.fixtures)
     except FixtureError as error:
         print(f"apidaze-mock: cannot load fixtures:\n{error}", file=sys.stderr)
         return 2
     emulator = create_app(
         fixtures,
-        script_hosts=args.script_hosts,
+        script_hosts=script_hosts(args.script_hosts),
         admin=not args.no_admin,
         admin_token=args.admin_token,
         chaos=chaos,
@@ -209,7 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Off entirely when not wanted, so the request path pays nothing for it.
     if args.access_log and logging.getLevelName(args.log_level.upper()) <= logging.INFO:
         app = AccessLogMiddleware(app, AccessLogWriter(), args.log_format)
-    base = f"http://{args.host}:{args.port}"
+    if certificate is not None and certificate.ca_bundle is not None:
+        emulator.state.ca_bundle = str(certificate.ca_bundle)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    base = f"{'http' if certificate is None else 'https'}://{host}:{args.port}"
     if args.log_format == "text":
         print(f"apidaze-mock {__version__} on {base}")
         print(f"  token:   POST {base}{TOKEN_PATH}?grant_type=client_credentials")
@@ -219,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             secret = seed.client.client_secret if args.fixtures is None else "(secret in your fixtures file)"
             print(f"  client:  {seed.client.client_id} / {secret}")
         print(f"  docs:    {base}/docs")
+        if certificate is not None and certificate.ca_bundle is not None:
+            print(f"  CA:      {certificate.ca_bundle} (your client's CA bundle)")
         if not args.no_admin:
             print(f"  admin:   {base}/__admin" + (" (bearer admin token required)" if args.admin_token else ""))
         print(f"  answers: response style {args.response_style}, {'strict' if args.strict else 'lenient'}")
@@ -238,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sip is not None:
             logging.getLogger("apidaze_mock").info("SIP on udp+tcp %s", _hostport(sip.host, sip.port))
     # Logging is configured above, so uvicorn must not configure it again.
-    config = server_config(app, host=args.host, port=args.port, log_config=None, log_level=args.log_level)
+    config = server_config(app, certificate, host=args.host, port=args.port, log_config=None, log_level=args.log_level)
 
     def save() -> None:
         if args.state_file is not None:

@@ -70,6 +70,30 @@ class Clock:
         self._frozen = None
 
 
+Instant = datetime | float | str
+
+
+def epoch_seconds(instant: Instant) -> float:
+    """Seconds since the epoch of an instant given as a number, a ``datetime`` or an ISO 8601 / RFC 3339 string.
+
+    Strings may use what RFC 3339 allows and Python's parser does not (a lower-case ``t`` or ``z``). An instant
+    without a UTC offset, string or ``datetime``, is read as UTC: the emulator's clock has no local time zone.
+    Raises ``ValueError`` for a string that is not an instant.
+    """
+    if isinstance(instant, int | float) and not isinstance(instant, bool):
+        return float(instant)
+    if isinstance(instant, str):
+        try:
+            instant = datetime.fromisoformat(instant.strip().upper())
+        except ValueError:
+            raise ValueError(
+                f"{instant!r} is not an ISO 8601 instant: use YYYY-MM-DDTHH:MM:SS[.ffffff]Z or an offset"
+            ) from None
+    if isinstance(instant, datetime):
+        return (instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)).timestamp()
+    raise TypeError(f"an instant is a number, a datetime or an ISO 8601 string, not {type(instant).__name__}")
+
+
 def iso_utc(epoch_seconds: float, *, millis: bool = True) -> str:
     """``2019-09-11T15:50:10.000Z``: the upstream platform's timestamp shape, milliseconds and ``Z``."""
     moment = datetime.fromtimestamp(epoch_seconds, UTC)

@@ -1,5 +1,8 @@
 """Interactive documentation, offline: Swagger UI at ``/docs`` and the contract at ``/openapi.yaml`` / ``.json``.
 
+With the control plane on, ``/docs`` offers both contracts (a selector at the top), the control plane's own at
+``/__admin/openapi.yaml``, and ``GET /__admin`` lists the control plane's endpoints. ``GET /`` leads to ``/docs``.
+
 Like the control plane, this sits beside the emulated chain: no auth, quota, faults or journal apply. Swagger UI's
 assets come from the ``swagger-ui-bundle-v2`` package, so a browser with no internet still gets the whole page.
 
@@ -19,12 +22,14 @@ import orjson
 import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from mock_server.spec import load_spec
+from mock_server.http import JSONResponse
+from mock_server.paths import ADMIN_PREFIX
+from mock_server.spec import ADMIN_SPEC, both_schemas, load_spec, relocated
 
 DOCS_PREFIX = "/docs"
 
@@ -48,19 +53,36 @@ _INDEX = """<!doctype html>
 </html>
 """
 
-# Served in place of the bundle's own initializer, which points at the public petstore.
+API_DOCS_NAME = "KPN CPaaS APIdaze voice API"
+ADMIN_DOCS_NAME = "apidaze-mock control plane (/__admin)"
+ADMIN_SPEC_PATH = ADMIN_PREFIX + "/openapi.yaml"
+
+# Served in place of the bundle's own initializer, which points at the public petstore. With more than one contract
+# the standalone layout's top bar offers a selector.
 _INITIALIZER = """window.onload = function () {
   window.ui = SwaggerUIBundle({
-    url: "/openapi.yaml",
+    urls: URLS,
+    "urls.primaryName": PRIMARY,
     dom_id: "#swagger-ui",
     deepLinking: true,
     persistAuthorization: false,
     displayRequestDuration: true,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-    layout: "BaseLayout"
+    layout: "LAYOUT"
   });
 };
 """
+
+
+def _initializer(admin: bool) -> str:
+    urls = [{"url": "/openapi.yaml", "name": API_DOCS_NAME}]
+    if admin:
+        urls.append({"url": ADMIN_SPEC_PATH, "name": ADMIN_DOCS_NAME})
+    return (
+        _INITIALIZER.replace("URLS", orjson.dumps(urls).decode())
+        .replace("PRIMARY", orjson.dumps(API_DOCS_NAME).decode())
+        .replace("LAYOUT", "StandaloneLayout" if admin else "BaseLayout")
+    )
 
 
 def _base_url(request: Request) -> str:
@@ -96,17 +118,62 @@ def _rendered(base_url: str, kind: str) -> bytes:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode()
 
 
-def docs_routes() -> list[BaseRoute]:
-    """``/docs`` (Swagger UI with its assets), ``/openapi.yaml`` and ``/openapi.json``.
+@lru_cache(maxsize=32)
+def served_admin_spec(base_url: str) -> bytes:
+    """``admin.yaml`` as one document (the API's schemas it uses carried along) with this emulator as its server."""
+    document = relocated(load_spec(ADMIN_SPEC), "#/components/schemas/")
+    document["components"]["schemas"] = both_schemas("#/components/schemas/")
+    document["servers"] = [{"url": base_url, "description": "this emulator (apidaze-mock)"}]
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode()
 
-    Swagger UI is one app mounted under ``/docs``, so an API call passes three routes here, not seven.
+
+def admin_index(document: dict[str, Any]) -> dict[str, Any]:
+    """What ``GET /__admin`` answers: the control plane's endpoints, read from its contract."""
+    endpoints = [
+        {"method": method.upper(), "path": path, "summary": operation.get("summary", "")}
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "put", "post", "delete", "patch")
+    ]
+    return {"endpoints": endpoints, "openapi": ADMIN_SPEC_PATH, "docs": DOCS_PREFIX}
+
+
+def admin_docs_routes() -> list[BaseRoute]:
+    """``GET /__admin`` (the endpoints) and ``/__admin/openapi.yaml``: read-only, what the package ships.
+
+    They sit beside the control plane's mount, not in it, so they answer even where the control plane wants its
+    admin token: they tell how to call it, and grant nothing.
     """
+
+    async def index(request: Request) -> Response:
+        return JSONResponse(admin_index(load_spec(ADMIN_SPEC)))
+
+    async def spec(request: Request) -> Response:
+        return Response(served_admin_spec(_base_url(request)), media_type="application/yaml")
+
+    return [
+        Route(ADMIN_PREFIX, index, methods=["GET"]),
+        Route(ADMIN_PREFIX + "/", index, methods=["GET"]),
+        Route(ADMIN_SPEC_PATH, spec, methods=["GET"]),
+    ]
+
+
+def docs_routes(admin: bool = True) -> list[BaseRoute]:
+    """``/docs`` (Swagger UI with its assets; both contracts when ``admin``), ``/openapi.yaml``, ``/openapi.json``
+    and ``GET /``, which leads to ``/docs``.
+
+    Swagger UI is one app mounted under ``/docs``, so an API call passes few routes here.
+    """
+    script = _initializer(admin)
 
     async def index(request: Request) -> Response:
         return HTMLResponse(_INDEX)
 
     async def initializer(request: Request) -> Response:
-        return Response(_INITIALIZER, media_type="text/javascript")
+        return Response(script, media_type="text/javascript")
+
+    async def root(request: Request) -> Response:
+        return RedirectResponse(DOCS_PREFIX, status_code=302)
 
     async def spec_yaml(request: Request) -> Response:
         return Response(_rendered(_base_url(request), "yaml"), media_type="application/yaml")
@@ -123,6 +190,7 @@ def docs_routes() -> list[BaseRoute]:
         ]
     )
     return [
+        Route("/", root, methods=["GET"]),
         Route(DOCS_PREFIX, index, methods=["GET"]),
         Mount(DOCS_PREFIX, swagger_ui),
         Route("/openapi.yaml", spec_yaml, methods=["GET"]),

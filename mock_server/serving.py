@@ -22,6 +22,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.connections import CUT_EXTENSION, cuttable
+from mock_server.tls import ServerCertificate
 
 T = TypeVar("T")
 # How long a change handed to the server's loop may wait for it: far beyond any request's own time.
@@ -41,14 +42,18 @@ def stock_http_protocol() -> Callable[..., asyncio.Protocol]:
     return protocol
 
 
-def server_config(app: ASGIApp, **options: Any) -> uvicorn.Config:
+def server_config(app: ASGIApp, certificate: ServerCertificate | None = None, **options: Any) -> uvicorn.Config:
     """uvicorn's settings for serving apidaze-mock (the CLI and the test server), ``options`` added.
 
     uvicorn's own protocol, made cuttable (:mod:`mock_server.connections`). No lifespan (the app has none), no
     WebSocket upgrades (the API has none), and no access log of uvicorn's own (the emulator's knows the client id and
     masks secrets). No proxy headers: a local stand-in is called directly, and rewriting the client address from a
-    caller's ``X-Forwarded-For`` would hide the connection from the ``drop`` and ``truncate`` faults.
+    caller's ``X-Forwarded-For`` would hide the connection from the ``drop`` and ``truncate`` faults. With a
+    ``certificate`` it serves HTTPS through uvicorn's own ``ssl_certfile`` and ``ssl_keyfile``: asyncio puts TLS
+    below the protocol, so connections stay cuttable.
     """
+    if certificate is not None:
+        options.update(ssl_certfile=certificate.certfile, ssl_keyfile=certificate.keyfile)
     return uvicorn.Config(
         app,
         http=cuttable(stock_http_protocol()),
@@ -105,14 +110,23 @@ def _loop_factory(loop: str) -> Callable[[], asyncio.AbstractEventLoop]:
 class ServerThread:
     """uvicorn serving ``app`` in a daemon thread on ``host:port`` (port 0: a free one), on a loop of its own.
 
-    :meth:`add` serves a :class:`Companion` (the SIP side) on the same loop, now or when serving starts.
+    :meth:`add` serves a :class:`Companion` (the SIP side) on the same loop, now or when serving starts. With a
+    ``certificate`` it serves HTTPS.
     """
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, loop: str = "auto") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        loop: str = "auto",
+        certificate: ServerCertificate | None = None,
+    ) -> None:
         self.app = app
         self.companions: list[Companion] = []
         self.host = host
         self.port = port
+        self.certificate = certificate
         # "auto" (uvloop where installed, as uvicorn picks), "asyncio" or "uvloop".
         self.loop_name = loop
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -134,7 +148,7 @@ class ServerThread:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        config = server_config(self.app, log_level="warning", timeout_graceful_shutdown=1)
+        config = server_config(self.app, self.certificate, log_level="warning", timeout_graceful_shutdown=1)
         server = self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, args=(server, sock), daemon=True, name="apidaze-mock")
         self._thread.start()
@@ -167,7 +181,8 @@ class ServerThread:
     @property
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.certificate is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     def call(self, change: Callable[[], T]) -> T:
         """Run ``change`` where the emulator's state lives: on the server's loop while serving, else right here."""

@@ -544,3 +544,35 @@ def match_path(path: str, name: str = API_SPEC) -> PathMatch | None:
         if found is not None:
             return PathMatch(template, found.groupdict(), methods)
     return None
+
+
+API_SCHEMA_PREFIX = "Api"
+_LOCAL_SCHEMA = "#/components/schemas/"
+
+
+def relocated(node: Any, target: str, home: str = "") -> Any:
+    """A schema of one contract file, its references rewritten for a document that holds both files' schemas.
+
+    A local ``#/components/schemas/X`` becomes ``target + home + X``; a reference into ``apidaze-cpaas.yaml``
+    becomes ``target + "Api" + X``. ``home`` is ``""`` for ``admin.yaml``'s own schemas, ``"Api"`` for the API's.
+    """
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith((_LOCAL_SCHEMA, f"{API_SPEC}{_LOCAL_SCHEMA}")):
+            prefix = API_SCHEMA_PREFIX if ref.startswith(API_SPEC) else home
+            node = {**node, "$ref": target + prefix + ref.rsplit("/", 1)[1]}
+        return {key: relocated(value, target, home) for key, value in node.items()}
+    if isinstance(node, list):
+        return [relocated(value, target, home) for value in node]
+    return node
+
+
+def both_schemas(target: str) -> dict[str, Any]:
+    """Every schema of ``admin.yaml`` and (prefixed ``Api``) of ``apidaze-cpaas.yaml``, references pointing at
+    ``target``: what one self-contained document needs (the served control-plane contract, the seed file's schema)."""
+    schemas = {
+        name: relocated(schema, target) for name, schema in load_spec(ADMIN_SPEC)["components"]["schemas"].items()
+    }
+    for name, schema in load_spec(API_SPEC)["components"]["schemas"].items():
+        schemas[API_SCHEMA_PREFIX + name] = relocated(schema, target, API_SCHEMA_PREFIX)
+    return schemas

@@ -45,6 +45,8 @@ class EmulatorState:
         # The run's response style and strictness (--response-style, --strict), for clients that set none:
         # configuration, never reset.
         self.api_options = api_options or ApiOptions()
+        # Served over HTTPS from the local CA: the CA certificate a client trusts (configuration, never reset).
+        self.ca_bundle: str | None = None
         self.clock = clock or Clock()
         self.clients = ClientRegistry()
         self.tokens = TokenStore(self.clock.now, fixtures.token_lifetime_seconds)

@@ -18,28 +18,35 @@ Every rule it accepts is checked against ``openapi/admin.yaml`` like the control
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import itertools
+import ssl
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, NamedTuple, Protocol, TypeVar, cast
+from typing import Any, NamedTuple, Protocol, TypeVar, cast, overload
 
 import httpx
 
 from mock_server.app import Emulator, create_app
-from mock_server.clock import Clock
+from mock_server.clock import Clock, Instant, epoch_seconds
+from mock_server.control.calls import call_script
 from mock_server.domain.fault_plan import ChaosSpec, FaultPlan
 from mock_server.domain.faults import FaultRule
 from mock_server.domain.journal import Journal
 from mock_server.domain.server_errors import ServerError
 from mock_server.domain.tenants import TenantStore
 from mock_server.paths import API_PREFIX, TOKEN_PATH
+from mock_server.scripts.fetch import ScriptFetcher
+from mock_server.scripts.simulator import simulate
 from mock_server.serving import InProcessTransport, ServerThread
 from mock_server.sip.digest import DEFAULT_ALGORITHMS
 from mock_server.sip.limits import SipLimits
 from mock_server.sip.server import SipServer
-from mock_server.spec import check_admin_body
+from mock_server.spec import check_admin_body, component_schema
+from mock_server.tls import ServerCertificate, local_certificate
 
 T = TypeVar("T")
 
@@ -47,7 +54,7 @@ T = TypeVar("T")
 class Call(Protocol):
     """Runs a function where the emulator's state lives (:meth:`ApidazeMock.call`)."""
 
-    def __call__(self, function: Callable[[], T]) -> T: ...
+    def __call__(self, function: Callable[[], T], /) -> T: ...
 
 
 IN_PROCESS_URL = "http://apidaze-mock.local"
@@ -118,9 +125,29 @@ class Faults:
         """The domain objects, for counters."""
         return self._call(self._plan.rules)
 
+    def assert_all_fired(self) -> None:
+        """Fail unless every rule fired: at least once, and all its ``times`` when it has them.
+
+        A rule that never fired means the client never made the call the test meant to break, so what the test
+        asserts afterwards proves less than it seems.
+        """
+        unfired = [view for view in self.all() if view["fired"] == 0 or view["remaining"] not in (None, 0)]
+        if unfired:
+            lines = [
+                f"rule {view['id']} ({view['method'] or 'any method'} {view['path'] or 'any path'}, "
+                f"{view['action']}): fired {view['fired']} of {view['times'] or 'at least 1'} time(s), "
+                f"matched {view['matched']} call(s)"
+                for view in unfired
+            ]
+            raise AssertionError("fault rules that did not fire as often as set:\n" + "\n".join(lines))
+
 
 class JournalView:
-    """The request journal, newest first. Filters: ``client_id``, ``method``, ``path`` (a pattern), ``status``."""
+    """The request journal, newest first.
+
+    Filters: ``client_id``, ``method``, ``path`` (a pattern), ``status``, ``body`` (text the body contains, or a dict
+    of fields its parsed form or JSON has), ``query`` and ``headers`` (dicts of what the call carried).
+    """
 
     def __init__(self, journal: Journal, call: Call) -> None:
         self._journal = journal
@@ -137,9 +164,22 @@ class JournalView:
         path: str | None = None,
         status: int | None = None,
         limit: int | None = None,
+        body: str | Mapping[str, Any] | None = None,
+        query: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> list[dict[str, Any]]:
+        """Matching calls, newest first; each with ``body`` as text and ``form`` or ``json`` parsed from it."""
         return self._call(
-            lambda: self._journal.entries(client_id=client_id, method=method, path=path, status=status, limit=limit)
+            lambda: self._journal.entries(
+                client_id=client_id,
+                method=method,
+                path=path,
+                status=status,
+                limit=limit,
+                body=body,
+                query=query,
+                headers=headers,
+            )
         )
 
     def count(self, **filters: Any) -> int:
@@ -170,8 +210,10 @@ class ClockControl:
     def advance(self, seconds: float) -> None:
         self._call(lambda: self._clock.advance(seconds))
 
-    def set(self, instant: datetime | float, *, freeze: bool = False) -> None:
-        epoch = instant.timestamp() if isinstance(instant, datetime) else instant
+    def set(self, instant: Instant, *, freeze: bool = False) -> None:
+        """Jump to ``instant``: epoch seconds, a ``datetime`` or an ISO 8601 string such as ``"2030-01-01T00:00Z"``
+        (no offset: UTC); time runs on from there unless ``freeze``."""
+        epoch = epoch_seconds(instant)
         self._call(lambda: self._clock.set(epoch, freeze=freeze))
 
     def freeze(self) -> None:
@@ -226,6 +268,8 @@ class ApidazeMock:
     ``loop`` is the served event loop: ``"auto"`` (uvloop where installed), ``"asyncio"`` or ``"uvloop"``.
     :attr:`sip_address` starts the SIP side (registrar and calls, UDP and TCP) on a free port of ``host``, with
     ``sip_limits`` and the ``sip_digest`` algorithms its challenges offer.
+    ``tls=True`` serves HTTPS with the local CA's certificate (as ``apidaze-mock --tls``): give your client
+    :attr:`ca_bundle`. A :class:`~mock_server.tls.ServerCertificate` serves with that certificate instead.
     """
 
     def __init__(
@@ -240,24 +284,52 @@ class ApidazeMock:
         loop: str = "auto",
         sip_limits: SipLimits | None = None,
         sip_digest: tuple[str, ...] = DEFAULT_ALGORITHMS,
+        tls: bool | ServerCertificate = False,
     ) -> None:
         self.app = app or create_app()
         self.state = self.app.state
-        self._server = ServerThread(self.app, host, loop=loop)
+        certificate = local_certificate() if tls is True else tls or None
+        self._server = ServerThread(self.app, host, loop=loop, certificate=certificate)
+        self.ca_bundle: str | None = None
+        """The CA certificate (PEM file) a client must trust when served over HTTPS; None over plain HTTP."""
+        if certificate is not None and certificate.ca_bundle is not None:
+            self.ca_bundle = self.state.ca_bundle = str(certificate.ca_bundle)
         self._sip_options = (sip_limits, sip_digest)
         self._sip: SipServer | None = None
-        self.faults = Faults(self.state.faults, self.call)
-        self.journal = JournalView(self.state.journal, self.call)
-        self.clock = ClockControl(self.state.clock, self.call)
+        self.faults = Faults(self.state.faults, self._server.call)
+        self.journal = JournalView(self.state.journal, self._server.call)
+        self.clock = ClockControl(self.state.clock, self._server.call)
         self._config = TestClientConfig(client_id, client_secret, domain, quota)
         self.call(self._ensure_client)
 
-    def call(self, function: Callable[[], T]) -> T:
-        """Run ``function`` where the emulator's state lives: on the server's event loop while it serves.
+    @overload
+    def call(self, function: Callable[[], T], /) -> T: ...
 
-        The handle's own methods already do; use this to read or change :attr:`state` directly.
+    @overload
+    def call(self, /, *, url: str, **options: Any) -> list[dict[str, Any]]: ...
+
+    def call(self, function: Callable[[], T] | None = None, /, **options: Any) -> T | list[dict[str, Any]]:
+        """Two things, told apart by their arguments.
+
+        ``call(function)`` runs ``function`` where the emulator's state lives: on the server's event loop while it
+        serves. The handle's own methods already do; use this to read or change :attr:`state` directly.
+
+        ``call(url=..., dtmf="1", dial=["busy"], ...)`` places a simulated inbound call against the External Script
+        at ``url``, as ``POST /__admin/calls`` does (the same fields), and returns its events, e.g.
+        ``[e["type"] for e in mock.call(url=..., dtmf="1")]``. Scripts are fetched from the hosts the emulator
+        allows (loopback unless ``create_app(script_hosts=...)`` says more).
         """
-        return self._server.call(function)
+        if function is not None:
+            if options:
+                raise TypeError("call() takes either a function or the fields of a simulated call, not both")
+            return self._server.call(function)
+        script = call_script(_check("adminSimulateCall", options))
+        running = self._server.submit(simulate(script, ScriptFetcher(self.state.script_policy)))
+        if running is not None:
+            return running.result()
+        # Not served: a loop of its own, on a thread of its own, so this works from async tests too.
+        with concurrent.futures.ThreadPoolExecutor(1) as worker:
+            return worker.submit(asyncio.run, simulate(script, ScriptFetcher(self.state.script_policy))).result()
 
     # Serving
 
@@ -324,9 +396,12 @@ class ApidazeMock:
         return InProcessTransport(self.app, self._server)
 
     def client(self, *, in_process: bool = True, **options: Any) -> httpx.Client:
-        """An httpx client with ``base_url`` set, in process (default) or over the served socket."""
+        """An httpx client with ``base_url`` set, in process (default) or over the served socket (trusting
+        :attr:`ca_bundle` when served over HTTPS)."""
         if in_process:
             return httpx.Client(base_url=IN_PROCESS_URL, transport=self.transport(), **options)
+        if self.ca_bundle is not None:
+            options.setdefault("verify", ssl.create_default_context(cafile=self.ca_bundle))
         return httpx.Client(base_url=self.base_url, **options)
 
     def token(self, client_id: str | None = None) -> str:
@@ -377,26 +452,33 @@ class ApidazeMock:
         quota: Mapping[str, Any] | None = None,
         sip_accounts: Sequence[Mapping[str, str]] = (),
         chaos: str | None = None,
-        frozen_at: datetime | float | None = None,
+        frozen_at: Instant | None = None,
+        token_lifetime: int | None = None,
         response_style: str | None = None,
         strict: bool | None = None,
     ) -> ApidazeMock:
         """A clean start for one test: full reset, real time, a fresh client with these settings, no server errors.
 
         ``sip_accounts`` are created in the client's tenant; ``chaos`` is ``"SEED:RATE"``; ``frozen_at`` stops the
-        clock at that instant; ``response_style`` (``"kpn"`` or ``"upstream"``) and ``strict`` say how the API
-        treats the client (the emulator's own when not given). These are the options of the ``apidaze_mock``
-        pytest marker.
+        clock at that instant (epoch seconds, a ``datetime`` or an ISO 8601 string); ``token_lifetime`` is how many
+        seconds tokens issued during the test last (the fixtures' lifetime, 3599 by default, when absent);
+        ``response_style`` (``"kpn"`` or ``"upstream"``) and ``strict`` say how the API treats the client (the
+        emulator's own when not given). These are the options of the ``apidaze_mock`` pytest marker.
         """
         config = TestClientConfig(client_id, client_secret, domain, quota, response_style, strict)
         spec = ChaosSpec.parse(chaos) if chaos is not None else None
-        frozen = frozen_at.timestamp() if isinstance(frozen_at, datetime) else frozen_at
+        frozen = epoch_seconds(frozen_at) if frozen_at is not None else None
+        if token_lifetime is not None:
+            # The seed file's bound on the same setting (admin.yaml's SeedFile), so both refuse the same values.
+            component_schema("SeedFile").check({"token_lifetime_seconds": token_lifetime})
+        lifetime = token_lifetime or self.state.fixtures.token_lifetime_seconds
 
         def prepare() -> None:
             self._config = config
             self.state.reset()
             self._ensure_client()
             self.state.clock.reset()
+            self.state.tokens.lifetime_seconds = lifetime
             self.state.server_errors.clear()
             tenant = self.state.backends[config.client_id]
             for account in sip_accounts:
@@ -435,7 +517,7 @@ class ApidazeMock:
         Its methods run on the server's loop while the emulator is served, as the handle's own do.
         """
         store = self.call(lambda: self.state.backends[client_id or self._config.client_id])
-        return cast(TenantStore, _OnServerLoop(store, self.call))
+        return cast(TenantStore, _OnServerLoop(store, self._server.call))
 
     def set_registration(
         self, account_id: str, registered: bool = True, contact: str = "", *, client_id: str | None = None

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 from mock_server.spec import component_schema
+from tests.modules import load_module
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = REPO / "fixtures" / "scripts"
 
 
-def _load() -> ModuleType:
-    name = "apidaze_mock_example_script_server"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "examples" / "script_server.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-example = _load()
+example = load_module("apidaze_mock_example_script_server", REPO / "examples" / "script_server.py")
 ScriptServer = example.ScriptServer
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import ssl
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,3 +117,46 @@ def test_banner_hides_secrets_of_a_users_seed_file(tmp_path: Path) -> None:
         process.communicate(timeout=10)
     assert "mine" in banner
     assert "s3cr3t-value" not in banner
+
+
+def test_tls_serves_https_and_names_its_ca_in_the_banner_and_health(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "APIDAZE_MOCK_CACHE_DIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "--port", str(port), "--tls"], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        banner = [process.stdout.readline() for _ in range(9)]
+        assert banner[0].rstrip().endswith(f"on https://127.0.0.1:{port}")
+        ca = str(tmp_path / "tls" / "ca" / "ca.pem")
+        assert f"  CA:      {ca} (your client's CA bundle)\n" in banner
+        verify = ssl.create_default_context(cafile=ca)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                health = httpx.get(f"https://127.0.0.1:{port}/__admin/health", verify=verify)
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert health.json()["ca_bundle"] == ca
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--tls-cert", "cert.pem"], "--tls-cert and --tls-key go together"),
+        (["--tls-cert", "cert.pem", "--tls-key", "key.pem"], "no such file: cert.pem"),
+    ],
+)
+def test_tls_options_are_checked_before_start(
+    options: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mock_server.cli import main
+
+    assert main(options) == 2
+    assert message in capsys.readouterr().err

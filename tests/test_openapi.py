@@ -101,6 +101,14 @@ def test_routes_and_spec_agree(name: str, prefix: str) -> None:
         for method in route.methods or ()
         if method != "HEAD"
     }
+    if prefix:  # the read-only index and contract sit beside the control plane's mount (docs_ui.admin_docs_routes)
+        served |= {
+            (route.path, method.lower())
+            for route in emulator.app.routes
+            if isinstance(route, Route) and route.path.startswith(prefix) and not route.path.endswith("/")
+            for method in route.methods or ()
+            if method != "HEAD"
+        }
     declared = {(path, method) for path, method, _ in _operations(name)}
     assert served == declared
 

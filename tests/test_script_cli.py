@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mock_server.cli import build_parser, main
+from mock_server.scripts.commands import script_hosts
 from tests.script_server import SCRIPTS, ScriptServer
 
 
@@ -78,7 +79,47 @@ def test_call_refuses_bad_keys() -> None:
     assert exit_info.value.code == 2
 
 
-def test_server_parser_still_takes_its_options() -> None:
-    args = build_parser().parse_args(["--port", "9000", "--script-hosts", "scripts.example", "localhost"])
+def test_script_hosts_add_to_loopback_and_repeat() -> None:
+    args = build_parser().parse_args(
+        ["--script-hosts", "scripts.example", "--port", "9000", "--script-hosts", "a.example,b.example"]
+    )
     assert args.port == 9000
-    assert args.script_hosts == ["scripts.example", "localhost"]
+    assert script_hosts(args.script_hosts) == ["loopback", "scripts.example", "a.example", "b.example"]
+    assert script_hosts([]) == ["loopback"]
+
+
+def test_script_hosts_before_the_positional_does_not_swallow_it(
+    capsys: pytest.CaptureFixture[str], server: Any
+) -> None:
+    url = server.url + "/conference-room.xml"
+    assert main(["check-script", "--script-hosts", "scripts.example", url]) == 0  # loopback is still allowed
+    assert capsys.readouterr().out.splitlines()[-1] == f"{url}: ok"
+    assert main(["call", "--script-hosts", "scripts.example", "--dtmf", "1234#", url]) == 0
+
+
+def test_a_second_host_is_allowed_besides_loopback(capsys: pytest.CaptureFixture[str]) -> None:
+    # 192.0.2.1 (TEST-NET-1) is allowed, so the refusal is gone; nothing answers there, which is a fetch error.
+    assert main(["check-script", "--script-hosts", "192.0.2.1", "http://192.0.2.1:9/x.xml"]) == 1
+    assert "is not allowed" not in capsys.readouterr().out
+
+
+def test_call_fails_when_the_script_cannot_be_fetched_or_has_findings(
+    capsys: pytest.CaptureFixture[str], server: Any
+) -> None:
+    assert main(["call", "http://192.0.2.1/x.xml"]) == 1
+    assert (
+        "the call failed: fetching http://192.0.2.1/x.xml: host '192.0.2.1' is not allowed" in capsys.readouterr().err
+    )
+    assert main(["call", server.url + "/broken/misplaced.xml"]) == 1
+    assert "finding(s)" in capsys.readouterr().err
+    assert main(["call", server.url + "/nope.xml"]) == 1
+    assert "HTTP 404" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [[], ["check-script"], ["call"], ["contract"]])
+def test_every_help_shows_an_example(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    examples = capsys.readouterr().out.split("examples:\n", 1)[1]
+    assert examples.lstrip().startswith(" ".join(["apidaze-mock", *command]).strip())

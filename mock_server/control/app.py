@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -48,9 +49,12 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
     reset_op = operations(ADMIN_SPEC)["adminReset"]
 
     async def health(request: Request) -> Response:
+        view: dict[str, Any] = {"status": "ok", "version": __version__}
         sip = state.sip_address
-        where = None if sip is None else {"host": sip[0], "port": sip[1], "transports": ["udp", "tcp"]}
-        return JSONResponse({"status": "ok", "version": __version__, "sip": where})
+        view["sip"] = None if sip is None else {"host": sip[0], "port": sip[1], "transports": ["udp", "tcp"]}
+        if state.ca_bundle is not None:
+            view["ca_bundle"] = state.ca_bundle
+        return JSONResponse(view)
 
     async def reset(request: Request) -> Response:
         fields = await body_fields(request, reset_op)

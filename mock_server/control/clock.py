@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mock_server.clock import Clock, iso_utc
+from mock_server.clock import Clock, epoch_seconds, iso_utc
 from mock_server.errors import InvalidRequest
 from mock_server.http import JSONResponse, body_fields
 from mock_server.spec import ADMIN_SPEC, operations
@@ -22,9 +21,9 @@ def clock_view(clock: Clock) -> dict[str, Any]:
 
 
 def _parse_instant(text: str) -> float:
-    # RFC 3339 allows what Python's parser does not: lower-case separators, leap seconds, long fractions.
+    # RFC 3339 allows what Python's parser does not: leap seconds, long fractions.
     try:
-        return datetime.fromisoformat(text.upper()).timestamp()
+        return epoch_seconds(text)
     except ValueError:
         raise InvalidRequest(
             f"body.now: {text!r} is not an instant this clock can take.",

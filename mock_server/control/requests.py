@@ -11,6 +11,14 @@ from mock_server.http import JSONResponse, query_fields
 from mock_server.spec import ADMIN_SPEC, operations
 
 
+def _pair(text: str | None, separator: str) -> dict[str, str] | None:
+    """``name=value`` (a query filter) or ``Name: value`` (a header filter) as a one-entry mapping."""
+    if text is None:
+        return None
+    name, _, value = text.partition(separator)
+    return {name.strip(): value.strip() if separator == ":" else value}
+
+
 def routes(journal: Journal) -> list[Route]:
     list_op = operations(ADMIN_SPEC)["adminListRequests"]
 
@@ -25,6 +33,9 @@ def routes(journal: Journal) -> list[Route]:
             path=query.get("path"),
             status=query.get("status"),
             limit=query.get("limit"),
+            body=query.get("body"),
+            query=_pair(query.get("query"), "="),
+            headers=_pair(query.get("header"), ":"),
         )
         return JSONResponse({"capacity": journal.capacity, "requests": entries})
 

@@ -7,9 +7,9 @@ Rule semantics, kept plain:
 - it fires on every matching call, or with ``probability`` from its seeded generator, and at most ``times`` times;
   a rule that has fired ``times`` times stays listed (with ``remaining: 0``) but no longer matches;
 - it does one thing: ``status`` (answer that status in the API's error shape; 429 and 503 carry ``Retry-After``),
-  ``delay`` (wait ``latency_ms``, then answer normally), ``drop`` (reset the connection without a reply) or
-  ``truncate`` (send the real reply's headers and half its body, then close). ``latency_ms`` may be added to any
-  action: the wait comes first.
+  ``delay`` (wait ``latency_ms``, then answer normally), ``drop`` (reset the connection without a reply),
+  ``truncate`` (send the real reply's headers and half its body, then close) or ``respond`` (answer exactly the
+  given ``status``, ``headers`` and ``body``). ``latency_ms`` may be added to any action: the wait comes first.
 """
 
 from __future__ import annotations
@@ -22,7 +22,11 @@ from typing import Any
 
 from mock_server.errors import InvalidRequest
 
+# What chaos picks from; a rule may also ``respond``, which needs an answer only a user can write.
 ACTIONS = ("status", "delay", "drop", "truncate")
+RULE_ACTIONS = (*ACTIONS, "respond")
+# The server frames every answer itself: a rule that set these would make it send a broken reply.
+FRAMING_HEADERS = ("content-length", "transfer-encoding", "connection")
 # Names of the injected error bodies; any other status is an "InjectedFault".
 STATUS_NAMES = {
     429: "TooManyRequests",
@@ -45,13 +49,15 @@ class Fault:
     delay_seconds: float = 0.0
     retry_after: int = 1
     message: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
 
     @property
     def name(self) -> str:
         return STATUS_NAMES.get(self.status, "InjectedFault")
 
     def label(self) -> str:
-        what = f"status {self.status}" if self.action == "status" else self.action
+        what = f"{self.action} {self.status}" if self.action in ("status", "respond") else self.action
         if self.delay_seconds and self.action != "delay":
             what += f" after {round(self.delay_seconds * 1000)} ms"
         elif self.action == "delay":
@@ -101,19 +107,34 @@ class FaultSpec:
     latency_ms: tuple[int, int] | None = None
     retry_after: int | None = None
     message: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str | None = None
 
     @classmethod
     def from_fields(cls, fields: Mapping[str, Any], seeds: random.Random) -> FaultSpec:
         """Cross-field rules the schema cannot say; a rule without ``seed`` gets one drawn from ``seeds``."""
-        status = fields.get("status")
+        given_status: int | None = fields.get("status")
         latency = _latency(fields.get("latency_ms"))
-        action = fields.get("action") or ("status" if status is not None else "delay" if latency else None)
+        action = fields.get("action") or ("status" if given_status is not None else "delay" if latency else None)
         if action is None:
             raise InvalidRequest(info="body: give 'status', 'latency_ms' or 'action'")
-        if action == "status" and status is None:
+        if action == "status" and given_status is None:
             raise InvalidRequest(info="body.status: required by action 'status'")
-        if action != "status" and status is not None:
+        if action not in ("status", "respond") and given_status is not None:
             raise InvalidRequest(info=f"body.status: not used by action {action!r}")
+        status = 200 if action == "respond" and given_status is None else given_status
+        if action == "status" and status is not None and not 400 <= status <= 599:
+            raise InvalidRequest(info=f"body.status: action 'status' answers an error, 400 to 599, not {status}")
+        no_body = status is not None and (status < 200 or (status in (204, 304) and bool(fields.get("body"))))
+        if action == "respond" and no_body:
+            raise InvalidRequest(info=f"body.status: {status} cannot be a final answer with a body")
+        for own in ("headers", "body"):
+            if action != "respond" and own in fields:
+                raise InvalidRequest(info=f"body.{own}: only with action 'respond'")
+        headers = tuple((str(name), str(value)) for name, value in (fields.get("headers") or {}).items())
+        for name, _ in headers:
+            if name.lower() in FRAMING_HEADERS:
+                raise InvalidRequest(info=f"body.headers.{name}: the server frames the answer itself")
         if action == "delay" and latency is None:
             raise InvalidRequest(info="body.latency_ms: required by action 'delay'")
         if fields.get("retry_after") is not None and action != "status":
@@ -132,6 +153,8 @@ class FaultSpec:
             latency_ms=latency,
             retry_after=fields.get("retry_after"),
             message=fields.get("message"),
+            headers=headers,
+            body=fields.get("body"),
         )
 
 
@@ -179,6 +202,8 @@ class FaultRule:
             delay_seconds=draw_delay(self._rng, spec.latency_ms),
             retry_after=spec.retry_after if spec.retry_after is not None else 1,
             message=spec.message or "",
+            headers=spec.headers,
+            body=(spec.body or "").encode(),
         )
 
     def view(self) -> dict[str, Any]:
@@ -194,6 +219,7 @@ class FaultRule:
             "latency_ms": latency,
             "retry_after": spec.retry_after,
             "message": spec.message,
+            **({"headers": dict(spec.headers), "body": spec.body or ""} if spec.action == "respond" else {}),
             "times": spec.times,
             "probability": spec.probability,
             "seed": spec.seed,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -183,7 +183,7 @@ class JournalEntry:
 def render(entry: JournalEntry) -> dict[str, Any]:
     """A recorded call as the control plane shows it (with ``violations`` when the proxy recorded it)."""
     duration = entry.duration
-    view = {
+    view: dict[str, Any] = {
         "id": entry.id,
         "time": iso_utc(entry.time),
         "client_id": entry.client_id,
@@ -200,7 +200,58 @@ def render(entry: JournalEntry) -> dict[str, Any]:
     }
     if entry.violations is not None:
         view["violations"] = [dict(violation) for violation in entry.violations]
+    whole = len(entry.body) <= BODY_LIMIT
+    view["form"], view["json"] = (
+        parsed_body(view["headers"].get("content-type", ""), view["body"]) if whole else (None, None)
+    )
     return view
+
+
+def parsed_body(content_type: str, shown: str) -> tuple[dict[str, str] | None, Any]:
+    """The shown (redacted) request body read as its content type says: ``(form, None)``, ``(None, json)`` or neither.
+
+    A form is a flat dict (a repeated field keeps its last value); a body that does not parse, or was cut at
+    :data:`BODY_LIMIT`, is neither.
+    """
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/x-www-form-urlencoded":
+        try:
+            return dict(parse_qsl(shown, keep_blank_values=True, strict_parsing=bool(shown))), None
+        except ValueError:
+            return None, None
+    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+        try:
+            return None, json.loads(shown)
+        except ValueError:
+            return None, None
+    return None, None
+
+
+def _view_matches(
+    view: dict[str, Any],
+    body: str | Mapping[str, Any] | None,
+    query: Mapping[str, str] | None,
+    headers: Mapping[str, str] | None,
+) -> bool:
+    """The filters on what a call carried, read from its shown (redacted) view: secrets match nothing."""
+    if isinstance(body, str) and body not in view["body"]:
+        return False
+    if isinstance(body, Mapping):
+        fields = view["form"] if view["form"] is not None else view["json"]
+        if not isinstance(fields, dict) or any(fields.get(key, _ABSENT) != value for key, value in body.items()):
+            return False
+    if query:
+        pairs = dict(parse_qsl(view["query"], keep_blank_values=True))
+        if any(pairs.get(key, _ABSENT) != value for key, value in query.items()):
+            return False
+    if headers:
+        shown = view["headers"]
+        if any(shown.get(name.lower(), _ABSENT) != value for name, value in headers.items()):
+            return False
+    return True
+
+
+_ABSENT = object()
 
 
 class Journal:
@@ -232,13 +283,22 @@ class Journal:
         path: str | None = None,
         status: int | None = None,
         limit: int | None = None,
+        body: str | Mapping[str, Any] | None = None,
+        query: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Recorded calls, newest first, that match every filter given; ``path`` is a fault-rule pattern."""
+        """Recorded calls, newest first, that match every filter given.
+
+        ``path`` is a fault-rule pattern. ``body`` is text the shown body contains, or fields its parsed ``form`` or
+        ``json`` has with these values; ``query`` and ``headers`` are names (headers: any case) with the values the
+        call had. Values are compared as shown, so a redacted secret matches nothing but ``[redacted]``.
+        """
         found: list[dict[str, Any]] = []
         for view in self._matching(client_id, method, path, status):
             if limit is not None and len(found) >= limit:
                 break
-            found.append(view)
+            if _view_matches(view, body, query, headers):
+                found.append(view)
         return found
 
     def _matching(

@@ -9,6 +9,7 @@ must not change the state a later test starts from. (``truncate`` is the fault f
 from __future__ import annotations
 
 import anyio
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.connections import can_cut, cut
@@ -44,6 +45,8 @@ class FaultsMiddleware:
                 await _unavailable(fault.label(), scope, receive, send)
         elif fault.action == "truncate":
             await self._truncated(scope, receive, send)
+        elif fault.action == "respond":
+            await Response(fault.body, fault.status, headers=dict(fault.headers))(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 

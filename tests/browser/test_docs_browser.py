@@ -120,3 +120,16 @@ def test_authorize_then_create_and_list_sip_accounts(page: Page) -> None:
         page.add_style_tag(content=HIDE_IN_SCREENSHOT)
         REPORTS.mkdir(exist_ok=True)
         page.screenshot(path=str(REPORTS / "docs-browser.png"), full_page=True)
+
+
+def test_the_selector_shows_the_control_planes_contract(page: Page) -> None:
+    with serve(create_app()) as base:
+        page.goto(f"{base}/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("APIdaze")
+        page.locator(".topbar select").select_option(label="apidaze-mock control plane (/__admin)")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("apidaze-mock control plane")
+        expect(page.locator("#operations-Faults-adminAddFault")).to_be_visible()
+        expect(page.locator(".servers select")).to_have_value(base)
+        # Every reference resolved, those into the API's schemas included (the served copy is one document).
+        expect(page.locator("section.swagger-ui")).to_contain_text("SeedClient")
+        expect(page.locator("section.swagger-ui")).not_to_contain_text("Resolver error")

@@ -113,6 +113,13 @@ def compose() -> dict[str, Any]:
     return document
 
 
+def test_the_contract_image_runs_the_command_against_apidaze_base_url() -> None:
+    suite = stages(DOCKERFILE)["contract-tests"]
+    assert json.loads(last(suite, "CMD")) == ["apidaze-mock", "contract"]
+    assert "APIDAZE_BASE_URL=http://emulator:8080" in last(suite, "ENV")  # -e APIDAZE_BASE_URL=... points it elsewhere
+    assert 'apidaze-mock[contract]"' in last(suite, "RUN")  # the slim extra, as users install it
+
+
 def test_compose_runs_the_contract_suite_live_against_a_healthy_emulator() -> None:
     services = compose()["services"]
     assert set(services) == {"emulator", "contract-tests"}
@@ -122,12 +129,17 @@ def test_compose_runs_the_contract_suite_live_against_a_healthy_emulator() -> No
     assert emulator["healthcheck"]["test"] == ["CMD", "python", "-m", "mock_server.healthcheck"]
     assert suite["depends_on"] == {"emulator": {"condition": "service_healthy"}}
     assert suite["environment"] == {
-        "APIDAZE_BASE_URL": "http://emulator:8080",
         "APIDAZE_CLIENT_ID": "contract-tests",
         "APIDAZE_CLIENT_SECRET": "contract-tests-secret",
         "APIDAZE_ADMIN_TOKEN": emulator["environment"]["APIDAZE_ADMIN_TOKEN"],
     }
-    assert suite["command"] == ["pytest", "contract_tests"]
+    command = suite["command"]
+    assert command[:4] == ["apidaze-mock", "contract", "--base-url", "http://emulator:8080"]
+    # The command parses as `apidaze-mock contract` takes it.
+    from contract_tests.command import build_parser
+
+    parsed = build_parser().parse_args(command[2:])
+    assert parsed.junit_xml.parent.as_posix() in {volume.split(":")[1] for volume in suite["volumes"]}
     assert emulator["build"]["target"] == "runtime"
     assert suite["build"]["target"] == "contract-tests"
     assert set(stages(DOCKERFILE)) >= {"runtime", "contract-tests"}
@@ -140,7 +152,9 @@ def test_every_path_compose_names_exists() -> None:
         assert context.is_dir()
         assert (context / service["build"]["dockerfile"]).is_file()
         for volume in service.get("volumes", []):
-            source = volume.split(":")[0]
+            source, target = volume.split(":")[:2]
+            if target == "/reports":  # where the suite writes its report: compose makes the folder
+                continue
             if source.startswith((".", "/")):
                 assert (here / source).exists(), volume
     seed = compose()["services"]["emulator"]["environment"]["APIDAZE_FIXTURES"]

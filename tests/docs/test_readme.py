@@ -22,6 +22,7 @@ from tests.markdown import Block, fenced_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+README = ROOT / "README.md"
 RUNNABLE = {path: [block for block in fenced_blocks(path) if block.runnable] for path in DOCUMENTS if path.exists()}
 
 
@@ -70,3 +71,30 @@ def test_every_cli_option_is_in_the_readme_table() -> None:
     documented = {word.strip("`,") for row in rows for word in row.split("|")[1].split() if word.startswith("`-")}
     options = {option for action in build_parser()._actions for option in action.option_strings}
     assert options <= documented, f"missing from the README's option table: {sorted(options - documented)}"
+
+
+def test_later_blocks_work_as_pasted_without_apidaze_url() -> None:
+    """Only the first block reads ``$APIDAZE_URL`` (with a default); the rest use ``$BASE``, so nothing breaks when
+    a reader has not exported it."""
+    first, *later = RUNNABLE[ROOT / "README.md"]
+    assert "BASE=${APIDAZE_URL:-http://127.0.0.1:8080}" in first.code
+    readers = [str(block) for block in later if "APIDAZE_URL" in block.code]
+    assert readers == []
+
+
+def test_header_names_are_written_as_they_arrive() -> None:
+    """The README names the quota headers as a client sees them on the wire (lower case)."""
+    import re
+
+    from mock_server.testing import ApidazeMock
+
+    named = set(re.findall(r"`((?:quota-[a-z-]+|retry-after|Retry-After|quota-reset-UTC))`", README.read_text()))
+    mock = ApidazeMock().prepare(quota={"limit": 1})
+    with mock.client() as http:
+        headers = {"Authorization": f"Bearer {mock.token()}"}
+        http.get("/communication/apidaze/cpaas/sipaccounts", headers=headers)
+        refused = http.get("/communication/apidaze/cpaas/sipaccounts", headers=headers)
+    assert refused.status_code == 429
+    sent = {name.decode() for name, _ in refused.headers.raw}
+    assert named
+    assert named <= sent, f"written differently than sent: {sorted(named - sent)}"

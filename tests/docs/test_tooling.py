@@ -45,3 +45,17 @@ def test_run_live_uses_the_given_base_url(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("APIDAZE_BASE_URL", "http://192.0.2.1:9")
     check = "import os; raise SystemExit(os.environ['APIDAZE_BASE_URL'] != 'http://192.0.2.1:9')"
     assert run_live.main([sys.executable, "-c", check]) == 0
+
+
+def test_every_file_the_docs_link_to_is_in_the_repository() -> None:
+    """A citation a reader cannot open is no source: every relative link of the README and docs/ resolves."""
+    import re
+
+    missing = []
+    for document in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = document.read_text(encoding="utf-8")
+        # Links, and paths written as code that climb out of the folder (``../somewhere/notes.md``).
+        for target in [*re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text), *re.findall(r"`(\.\./[^`\s]+)`", text)]:
+            if "://" not in target and not (document.parent / target).exists():
+                missing.append(f"{document.name}: {target}")
+    assert missing == []

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from mock_server.errors import InvalidRequest
+from mock_server.testing import ApidazeMock
 from tests.conftest import Api
 from tests.script_server import SCRIPTS, ScriptServer, assert_matches_schema
 
@@ -234,3 +236,21 @@ def test_an_unknown_client_is_404(api: Api, desk_scripts: Any) -> None:
     response = api.http.post("/__admin/calls", json={"url": desk_scripts.url + "/main.xml", "client_id": "nobody"})
     assert response.status_code == 404
     assert response.json()["name"] == "ClientNotFound"
+
+
+@pytest.mark.parametrize("served", [False, True], ids=["in-process", "served"])
+def test_the_python_handle_places_the_same_call(server: Any, served: bool) -> None:
+    mock = ApidazeMock()
+    if served:
+        mock.start()
+    try:
+        events = mock.call(url=server.url + "/ivr.xml", dtmf="1", dial=("busy",))
+        assert [event["type"] for event in events] == [
+            "fetched", "answered", "spoke", "pressed", "fetched", "spoke", "dialed", "hung_up",
+        ]  # fmt: skip
+        assert mock.call(lambda: 42) == 42  # the other use of call(): run on the server's loop
+        with pytest.raises(InvalidRequest):
+            mock.call(url=server.url + "/ivr.xml", dtmf="x")
+        assert mock.state.journal.next_id == 1  # a simulated call is not an API call
+    finally:
+        mock.close()

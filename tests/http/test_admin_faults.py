@@ -121,3 +121,40 @@ def test_a_full_reset_drops_rules(http: httpx.Client) -> None:
     http.post("/__admin/faults", json={"status": 500})
     assert http.post("/__admin/reset").status_code == 204
     assert http.get("/__admin/faults").json()["rules"] == []
+
+
+def test_a_respond_rule_over_http_answers_its_own_status_headers_and_body(http: httpx.Client) -> None:
+    headers = bearer(http)
+    rule = {
+        "method": "POST",
+        "path": "/sipaccounts",
+        "action": "respond",
+        "status": 202,
+        "headers": {"Content-Type": "application/json", "Location": "/elsewhere"},
+        "body": '{"queued": true}',
+        "times": 1,
+    }
+    added = http.post("/__admin/faults", json=rule)
+    assert added.status_code == 201, added.text
+    assert (added.json()["headers"], added.json()["body"]) == (rule["headers"], rule["body"])
+    odd = http.post(ACCOUNTS, data={"username": "alice"}, headers=headers)
+    assert (odd.status_code, odd.json(), odd.headers["location"]) == (202, {"queued": True}, "/elsewhere")
+    listed = http.get(ACCOUNTS, headers=headers).json()
+    assert "alice" not in [account["sip"]["username"] for account in listed]  # answered by the rule: nothing made
+    assert http.get("/__admin/faults").json()["rules"][0]["fired"] == 1
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"action": "respond", "headers": {"bad name": "x"}},
+        {"action": "respond", "headers": {"X-Odd": "line\nbreak"}},
+        {"action": "respond", "headers": {"Transfer-Encoding": "chunked"}},
+        {"action": "respond", "body": "x" * 32769},
+        {"action": "drop", "headers": {"X-Odd": "1"}},
+    ],
+)
+def test_a_respond_rule_that_cannot_be_sent_is_refused(http: httpx.Client, rule: dict[str, object]) -> None:
+    refused = http.post("/__admin/faults", json=rule)
+    assert refused.status_code == 400, refused.text
+    assert http.get("/__admin/faults").json()["rules"] == []

@@ -85,3 +85,42 @@ def test_control_calls_are_not_recorded(http: httpx.Client) -> None:
     http.get("/__admin/health")
     http.post("/__admin/reset")
     assert http.get("/__admin/requests").json()["requests"] == []
+
+
+def test_entries_show_the_body_parsed_and_filter_on_body_query_and_headers(http: httpx.Client) -> None:
+    value = access_token(http)
+    auth = {"Authorization": f"Bearer {value}"}
+    http.post(ACCOUNTS, data={"username": "alice", "name": "Alice A"}, headers=auth)
+    http.post(ACCOUNTS, json={"username": "bob", "internal_caller_id_number": "102"}, headers=auth)
+    http.get(ACCOUNTS + "?page=2", headers={**auth, "X-Trace": "t-1"})
+
+    entries = http.get("/__admin/requests").json()["requests"]
+    listed, bob, alice, token_call = entries
+    assert (alice["form"], alice["json"]) == ({"username": "alice", "name": "Alice A"}, None)
+    assert (bob["form"], bob["json"]) == (None, {"username": "bob", "internal_caller_id_number": "102"})
+    assert (listed["form"], listed["json"]) == (None, None)
+    # The token call's form is parsed from the redacted body: the secret never shows.
+    assert token_call["form"] == {"client_id": "local-client", "client_secret": "[redacted]"}
+
+    def ids(**query: str) -> list[int]:
+        reply = http.get("/__admin/requests", params=query)
+        assert reply.status_code == 200, reply.text
+        return [entry["id"] for entry in reply.json()["requests"]]
+
+    assert ids(body="username=alice") == [alice["id"]]
+    assert ids(body='"username":"bob"') == [bob["id"]]
+    assert ids(query="page=2") == [listed["id"]]
+    assert ids(query="page=3") == []
+    assert ids(header="x-trace: t-1") == [listed["id"]]
+    assert ids(header="X-Trace:t-2") == []
+    assert ids(query="grant_type=client_credentials", method="POST") == [token_call["id"]]
+    assert ids(body="local-secret") == []  # secrets match nothing
+    assert http.get("/__admin/requests", params={"header": "no colon"}).status_code == 400
+
+
+def test_a_body_cut_at_the_limit_is_not_parsed(http: httpx.Client) -> None:
+    auth = {"Authorization": f"Bearer {access_token(http)}"}
+    http.post(ACCOUNTS, json={"username": "carol", "name": "x" * 9000}, headers=auth)
+    entry = http.get("/__admin/requests", params={"limit": 1}).json()["requests"][0]
+    assert entry["body"].endswith("…")
+    assert (entry["form"], entry["json"]) == (None, None)

@@ -102,3 +102,72 @@ def test_the_transport_serves_async_clients_too() -> None:
         return seen
 
     assert anyio.run(run) == ["reset", "200"]
+
+
+def test_journal_filters_take_dicts_of_fields_query_and_headers(mock: ApidazeMock) -> None:
+    with mock.client() as http:
+        auth = {"Authorization": f"Bearer {mock.token()}"}
+        http.post(ACCOUNTS, data={"username": "alice"}, headers=auth)
+        http.post(ACCOUNTS, json={"username": "bob", "name": "Bob"}, headers={**auth, "X-Request-Id": "r-7"})
+    assert [e["json"]["username"] for e in mock.journal(body={"name": "Bob"})] == ["bob"]
+    assert [e["form"] for e in mock.journal(body={"username": "alice"})] == [{"username": "alice"}]
+    assert mock.journal.count(body={"username": "carol"}) == 0
+    assert mock.journal.count(headers={"x-request-id": "r-7"}) == 1
+    assert mock.journal.count(headers={"X-Request-Id": "r-8"}) == 0
+    assert mock.journal.count(query={"grant_type": "client_credentials"}) == 0  # the handle's token is not a call
+
+
+def test_a_respond_fault_answers_exactly_what_it_is_told(mock: ApidazeMock) -> None:
+    mock.faults.add(
+        method="GET",
+        path="/sipaccounts",
+        action="respond",
+        status=200,
+        headers={"Content-Type": "text/html; charset=utf-8", "X-Odd": "yes"},
+        body="<html>maintenance</html>",
+        times=1,
+    )
+    with mock.client() as http:
+        auth = {"Authorization": f"Bearer {mock.token()}"}
+        odd = http.get(ACCOUNTS, headers=auth)
+        assert (odd.status_code, odd.text) == (200, "<html>maintenance</html>")
+        assert odd.headers["content-type"] == "text/html; charset=utf-8"
+        assert odd.headers["x-odd"] == "yes"
+        assert (odd.headers["api-version"], odd.headers["quota-used"]) == ("v1.1.1", "1")  # the API's own headers
+        assert http.get(ACCOUNTS, headers=auth).json() == []
+    assert mock.journal.last(status=200, path="/sipaccounts")["fault"] is None
+    assert mock.journal(path="/sipaccounts")[-1]["fault"] == "rule 1: respond 200"
+
+
+@pytest.mark.parametrize(
+    ("rule", "problem"),
+    [
+        ({"action": "respond", "headers": {"Content-Length": "5"}}, "frames the answer itself"),
+        ({"action": "respond", "status": 101}, "cannot be a final answer"),
+        ({"action": "respond", "status": 204, "body": "x"}, "cannot be a final answer"),
+        ({"status": 200}, "400 to 599"),
+        ({"status": 503, "body": "x"}, "only with action 'respond'"),
+        ({"action": "respond", "headers": {"X-Bad": "a\r\nb"}}, "does not match"),
+    ],
+)
+def test_a_respond_fault_is_refused_when_it_cannot_be_sent(mock: ApidazeMock, rule: dict, problem: str) -> None:
+    with pytest.raises(InvalidRequest) as refused:
+        mock.faults.add(**rule)
+    assert problem in f"{refused.value.detail} {refused.value.info}"
+
+
+def test_assert_all_fired_names_the_rules_that_did_not(mock: ApidazeMock) -> None:
+    mock.faults.add(method="GET", path="/sipaccounts", status=503, times=2)
+    mock.faults.add(method="DELETE", path="/sipaccounts/{id}", action="drop")
+    with mock.client() as http:
+        http.get(ACCOUNTS, headers={"Authorization": f"Bearer {mock.token()}"})
+    with pytest.raises(AssertionError) as unfired:
+        mock.faults.assert_all_fired()
+    assert str(unfired.value).splitlines()[1:] == [
+        "rule 1 (GET /sipaccounts, status): fired 1 of 2 time(s), matched 1 call(s)",
+        "rule 2 (DELETE /sipaccounts/{id}, drop): fired 0 of at least 1 time(s), matched 0 call(s)",
+    ]
+    with mock.client() as http:
+        http.get(ACCOUNTS, headers={"Authorization": f"Bearer {mock.token()}"})
+    mock.faults.remove("2")
+    mock.faults.assert_all_fired()

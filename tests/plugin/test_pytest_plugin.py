@@ -158,6 +158,80 @@ def test_the_session_app_can_be_overridden(pytester: pytest.Pytester) -> None:
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+def test_an_override_in_a_sub_folder_holds_there_whatever_ran_first(pytester: pytest.Pytester) -> None:
+    # The root test builds the session's default emulator first; the sub folder's must still get its own, and a
+    # root test after it the default again.
+    pytester.makepyfile(
+        test_a_root="""
+        def test_default_first(apidaze_mock):
+            assert apidaze_mock.journal.capacity == 1000
+        """,
+        test_z_root="""
+        def test_default_after(apidaze_mock):
+            assert apidaze_mock.journal.capacity == 1000
+            assert apidaze_mock.base_url.startswith("http://")
+        """,
+    )
+    sub = pytester.mkpydir("test_sub")
+    (sub / "conftest.py").write_text(
+        "import pytest\n"
+        "from mock_server.app import create_app\n\n"
+        "@pytest.fixture(scope='module')\n"
+        "def apidaze_mock_app():\n"
+        "    return create_app(journal_size=2)\n"
+    )
+    (sub / "test_b_sub.py").write_text(
+        "def test_sub_folder_app(apidaze_mock):\n"
+        "    assert apidaze_mock.journal.capacity == 2\n"
+        "    with apidaze_mock.client(in_process=False) as http:\n"
+        "        assert http.get('/__admin/health').status_code == 200\n"
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly", "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        ["*test_a_root.py::test_default_first PASSED*", "*test_b_sub.py*PASSED*", "*test_z_root*"]
+    )
+
+
+def test_marker_takes_iso_instants_and_a_token_lifetime(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        ACCOUNTS = "/communication/apidaze/cpaas/sipaccounts"
+
+        @pytest.mark.apidaze_mock(frozen_at="2030-01-01T00:00:30Z", token_lifetime=60)
+        def test_short_tokens(apidaze_mock):
+            assert apidaze_mock.clock.now().isoformat() == "2030-01-01T00:00:30+00:00"
+            with apidaze_mock.client() as http:
+                reply = http.post("/oauth/client_credential/accesstoken", data=apidaze_mock.credentials.form())
+                assert reply.json()["expires_in"] == "60"
+                headers = {"Authorization": "Bearer " + reply.json()["access_token"]}
+                assert http.get(ACCOUNTS, headers=headers).status_code == 200
+                apidaze_mock.clock.set("2030-01-01T00:01:31", freeze=True)  # no offset: UTC
+                assert http.get(ACCOUNTS, headers=headers).status_code == 401
+
+        def test_next_test_has_the_default_lifetime(apidaze_mock):
+            with apidaze_mock.client() as http:
+                reply = http.post("/oauth/client_credential/accesstoken", data=apidaze_mock.credentials.form())
+                assert reply.json()["expires_in"] == "3599"
+
+        @pytest.mark.apidaze_mock(token_lifetime=0)
+        def test_out_of_bounds(apidaze_mock):
+            pass
+
+        @pytest.mark.apidaze_mock(frozen_at="next tuesday")
+        def test_not_an_instant(apidaze_mock):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers", "-W", "error")
+    result.assert_outcomes(passed=2, errors=2)
+    result.stdout.fnmatch_lines(
+        ["*apidaze_mock: *token_lifetime_seconds*", "*apidaze_mock: 'next tuesday' is not an ISO 8601*"]
+    )
+
+
 def test_an_emulator_crash_fails_the_test_at_teardown_unless_expected(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

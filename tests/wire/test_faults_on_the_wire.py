@@ -148,3 +148,12 @@ def test_the_journal_records_what_a_client_sent_with_secrets_redacted(mock: Apid
     text = str(journal)
     assert access_token not in text
     assert mock.credentials.client_secret not in text
+
+
+def test_a_respond_fault_arrives_as_written(mock: ApidazeMock, http: httpx.Client) -> None:
+    headers = bearer(http, mock)
+    mock.faults.add(path="/sipaccounts", action="respond", status=200, body="not json at all", times=1)
+    odd = http.get(ACCOUNTS, headers=headers)
+    assert (odd.status_code, odd.content, odd.headers["content-length"]) == (200, b"not json at all", "15")
+    assert "content-type" not in odd.headers  # none was given: a client must cope
+    assert http.get(ACCOUNTS, headers=headers).json() == []
