@@ -8,7 +8,9 @@ contract states a number as a number and routes get the value it stands for.
 
 The same compiled schemas also report what is wrong as a list of :class:`Problem` instead of an error (the proxy's
 reading of a request), and each operation reads its documented answers lazily (status, headers, body schema per
-media type), so the emulator's start-up pays nothing for rules only ``apidaze-mock proxy`` applies.
+media type), so the emulator's start-up pays nothing for rules only ``apidaze-mock proxy`` applies. A failed ``oneOf``
+or ``anyOf`` (a read answers ``[array form, object form]``) is reported by the errors of the alternative of the
+instance's own JSON type, never by the validator's message for it, which quotes the whole instance, secrets and all.
 Two readings of the same file live here too. ``x-strict`` on a schema holds the keywords that ``--strict`` adds to
 it (the emulator's own patterns and lengths, closed bodies); they are merged in for the strict validators and
 ignored otherwise. ``x-apidaze-style`` on a success response names the response styles that answer with it and
@@ -134,14 +136,76 @@ def quotes_secret(error: jsonschema_rs.ValidationError, secrets: Collection[str]
     return False
 
 
-def _describe(error: jsonschema_rs.ValidationError, prefix: str, secrets: Collection[str] = ()) -> Problem:
+def _location(error: jsonschema_rs.ValidationError, prefix: str) -> str:
     path = ".".join(str(part) for part in error.instance_path)
-    location = f"{prefix}.{path}" if path else prefix
+    return f"{prefix}.{path}" if path else prefix
+
+
+def _describe(error: jsonschema_rs.ValidationError, prefix: str, secrets: Collection[str] = ()) -> Problem:
+    location = _location(error, prefix)
     rule = str(error.schema_path[-1]) if error.schema_path else "schema"
     if secrets and quotes_secret(error, secrets):
         # The validator's message quotes the value: a token or a password must not reach a journal or a CI log.
         return Problem(location, f"breaks the {rule} rule (the value is not quoted: it holds a secret)", rule)
     return Problem(location, error.message, rule)
+
+
+# The validator's messages for these quote the whole instance (a body may hold a SIP password or a token) and say
+# nothing of why no alternative fits; each carries its alternatives' own errors, which say it precisely.
+_ALTERNATIVES = (jsonschema_rs.ValidationErrorKind.OneOfNotValid, jsonschema_rs.ValidationErrorKind.AnyOf)
+_JSON_TYPES = (
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a number"),
+    (str, "a string"),
+    (list, "an array"),
+    (dict, "an object"),
+)
+
+
+def _json_type(value: Any) -> str:
+    return next((name for kind, name in _JSON_TYPES if isinstance(value, kind)), "null")
+
+
+def _types_wanted(branch: list[jsonschema_rs.ValidationError], here: list[str | int]) -> list[str]:
+    """The JSON types an alternative wants where it refused the instance's own type; empty when it took that type."""
+    return [
+        name
+        for failure in branch
+        if isinstance(failure.kind, jsonschema_rs.ValidationErrorKind.Type) and failure.instance_path == here
+        for name in failure.kind.types
+    ]
+
+
+def _explained(error: jsonschema_rs.ValidationError, prefix: str, secrets: Collection[str]) -> list[Problem]:
+    """What ``error`` says is wrong, as problems: a ``oneOf`` or ``anyOf`` by the errors of the alternative meant."""
+    kind = error.kind
+    location = _location(error, prefix)
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.OneOfMultipleValid):
+        return [
+            Problem(location, "fits more than one of the schemas its oneOf lists; it must fit exactly one", "oneOf")
+        ]
+    if not isinstance(kind, _ALTERNATIVES):
+        return [_describe(error, prefix, secrets)]
+    # The alternative meant is the one of the instance's own JSON type (the contract's [array form, object form]: an
+    # array is meant as the array form, whatever else is wrong with it), and its errors say what is wrong.
+    wanted = [_types_wanted(branch, error.instance_path) for branch in kind.context]
+    meant = [branch for branch, types in zip(kind.context, wanted, strict=True) if not types]
+    if len(meant) == 1:
+        return [problem for failure in meant[0] for problem in _explained(failure, prefix, secrets)]
+    if not meant:
+        allowed = " or ".join(sorted({name for types in wanted for name in types}))
+        return [Problem(location, f"{_json_type(error.instance)} where the contract allows {allowed}", "type")]
+    keyword = str(error.schema_path[-1])
+    reasons = " | ".join(
+        "; ".join(
+            problem.message if problem.location == location else str(problem)
+            for failure in branch
+            for problem in _explained(failure, prefix, secrets)
+        )
+        for branch in meant
+    )
+    return [Problem(location, f"fits none of the {len(meant)} schemas its {keyword} lists: {reasons}", keyword)]
 
 
 _REMEMBERED_PATHS = 4096
@@ -176,7 +240,11 @@ class Schema:
         """Every broken rule, named; empty when ``instance`` is valid. Values of ``secrets`` fields are not quoted."""
         if self._validator.is_valid(instance):
             return []
-        return [_describe(error, self._prefix, secrets) for error in self._validator.iter_errors(instance)]
+        return [
+            problem
+            for error in self._validator.iter_errors(instance)
+            for problem in _explained(error, self._prefix, secrets)
+        ]
 
     def check(self, instance: Any) -> None:
         # is_valid stops at the first broken rule and builds no error objects: the common, valid case pays only that.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from mock_server.spec import Problem, match_path, operations
+from mock_server.spec import API_SPEC, Problem, Schema, match_path, operations
 
 API = "/communication/apidaze/cpaas"
 # What every counted API answer carries, as the emulator sends it.
@@ -98,6 +98,23 @@ def test_a_body_off_its_schema_is_named_by_place_and_rule() -> None:
     ]
 
 
+def test_a_read_answer_is_named_in_the_form_of_its_json_type() -> None:
+    # A read answers [array form, object form] (style kpn or upstream): each body is read as the form of its type.
+    script = {key: value for key, value in SCRIPT.items() if key != "created_at"}
+    assert problems("getExternalScript", 200, HEADERS, script) == [
+        Problem("body", '"created_at" is a required property', "required"),
+        Problem("body", '"updated_at" is a required property', "required"),
+    ]
+    assert problems("getExternalScript", 200, HEADERS, [script, "ivr"]) == [
+        Problem("body.0", '"created_at" is a required property', "required"),
+        Problem("body.0", '"updated_at" is a required property', "required"),
+        Problem("body.1", '"ivr" is not of type "object"', "type"),
+    ]
+    assert problems("getExternalScript", 200, HEADERS, "ivr") == [
+        Problem("body", "a string where the contract allows array or object", "type")
+    ]
+
+
 def test_a_body_that_is_not_json_or_not_documented_is_named() -> None:
     operation = operations()["getExternalScript"]
     assert operation.answer_problems(200, HEADERS, b"[{") == [
@@ -120,6 +137,55 @@ def test_the_value_of_a_secret_field_is_never_quoted() -> None:
         in found
     )
     assert all("12345678" not in problem.message for problem in found)
+
+
+PASSWORD = "s3cret-Pa55"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": "1", "sip": {"username": "alice", "password": PASSWORD}},  # the object form, incomplete
+        [{"id": "1", "sip": {"username": "alice", "password": PASSWORD}}],  # the array form, incomplete
+        [{"sip": {"password": PASSWORD}}, [{"password": PASSWORD}]],  # an item of a type the array form refuses
+        {"sip": {"username": "alice", "password": 12345678}, "name": PASSWORD, "tags": [PASSWORD]},
+    ],
+)
+def test_a_body_with_a_password_that_breaks_the_one_of_never_shows_it(body: object) -> None:
+    # The validator's own oneOf message quotes the whole body; each problem says what is wrong in its place instead.
+    found = problems("getSipAccount", 200, HEADERS, body)
+    assert found
+    assert all(problem.rule != "oneOf" for problem in found)
+    assert all(PASSWORD not in problem.message and "12345678" not in problem.message for problem in found)
+
+
+def test_alternatives_are_explained_by_the_one_of_the_instance_type_or_named_without_quoting() -> None:
+    schema = Schema(
+        {
+            "type": "object",
+            "properties": {
+                "either": {"oneOf": [{"type": "array", "maxItems": 1}, {"type": "object", "required": ["id"]}]},
+                "any": {"anyOf": [{"type": "string", "maxLength": 0}, {"type": "string", "minLength": 5}]},
+                "one": {"oneOf": [{"type": "object"}, {"required": ["id"]}]},
+            },
+        },
+        API_SPEC,
+        "body",
+    )
+    assert schema.problems({"either": [1, 2], "any": "abc", "one": {"id": PASSWORD}}, ("id",)) == [
+        Problem("body.either", "[1,2] has more than 1 item", "maxItems"),
+        Problem(
+            "body.any",
+            'fits none of the 2 schemas its anyOf lists: "abc" is longer than 0 characters | '
+            '"abc" is shorter than 5 characters',
+            "anyOf",
+        ),
+        Problem("body.one", "fits more than one of the schemas its oneOf lists; it must fit exactly one", "oneOf"),
+    ]
+    assert schema.problems({"either": {"pin": PASSWORD}, "any": 7}) == [
+        Problem("body.either", '"id" is a required property', "required"),
+        Problem("body.any", "an integer where the contract allows string", "type"),
+    ]
 
 
 @pytest.mark.parametrize(
