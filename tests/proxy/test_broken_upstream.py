@@ -15,8 +15,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.app import create_app
+from mock_server.http import FORM
 from mock_server.paths import TOKEN_PATH
-from mock_server.spec import component_schema
+from mock_server.spec import component_schema, operations
 from tests.http.default_seed import TOKEN
 from tests.live_server import serve
 from tests.proxy.conftest import API, login, serve_proxy
@@ -179,14 +180,14 @@ def test_fail_on_request_violations_keeps_the_request_from_the_upstream(client: 
     with serve(create_app()) as upstream, serve_proxy(upstream, fail_on=("request",)) as (url, _):
         http, direct = client(url), client(upstream)
         auth = login(http)
-        refused = http.post(API + "/sipaccounts", headers=auth, data={"username": "a b"})
+        refused = http.post(API + "/sipaccounts", headers=auth, data={"username": "u" * 129})
         unauthenticated = http.get(API + "/sipaccounts")
         upstream_saw = [
             (entry["method"], entry["path"]) for entry in direct.get("/__admin/requests").json()["requests"]
         ]
 
     assert refused.status_code == unauthenticated.status_code == 502
-    assert refused.json()["info"] == "request body.username: pattern"
+    assert refused.json()["info"] == "request body.username: maxLength"
     assert unauthenticated.json()["info"] == "request header.authorization: security"
     assert upstream_saw == [("POST", TOKEN_PATH)]
 
@@ -195,18 +196,50 @@ def test_without_fail_on_a_request_violation_is_forwarded_and_reported(client: C
     with serve(create_app()) as upstream, serve_proxy(upstream) as (url, _):
         http = client(url)
         auth = login(http)
-        refused = http.post(API + "/sipaccounts", headers=auth, json={"username": "alice", "colour": "blue"})
+        refused = http.post(API + "/sipaccounts", headers=auth, data={"name": "Alice"})
+        # KPN's contract takes form bodies only; the emulator reads JSON too (a leniency outside the contract), but
+        # a client that relies on it may fail live, so the proxy reports it.
+        as_json = http.post(API + "/sipaccounts", headers=auth, json={"username": "alice"})
         unknown = http.get(API + "/sipaccounts/1/history", headers=auth)
         wrong_method = http.patch(API + "/sipaccounts/1", headers=auth)
-        journal = http.get("/__admin/requests", params={"limit": 3}).json()["requests"]
+        journal = http.get("/__admin/requests", params={"limit": 4}).json()["requests"]
 
-    assert (refused.status_code, unknown.status_code, wrong_method.status_code) == (400, 404, 405)
+    statuses = (refused.status_code, as_json.status_code, unknown.status_code, wrong_method.status_code)
+    assert statuses == (400, 200, 404, 405)
     assert [[(v["side"], v["rule"], v["location"]) for v in entry["violations"]] for entry in journal] == [
         [("request", "method", "method")],
         [("request", "path", "path")],
-        [("request", "additionalProperties", "body")],
+        [("request", "media", "header.content-type")],
+        [("request", "required", "body")],
     ]
+    assert journal[3]["violations"][0]["message"] == '"username" is a required property'
     # The upstream's answers to them are in the contract: nothing is reported on the answer side.
+
+
+@pytest.mark.parametrize("strict_upstream", [False, True], ids=["lenient upstream", "strict upstream"])
+def test_the_emulators_strict_only_rules_are_no_violation(
+    strict_upstream: bool, client: Callable[[str], httpx.Client]
+) -> None:
+    # The proxy holds traffic to KPN's contract; the emulator's --strict extras (x-strict: its own patterns and
+    # lengths, closed bodies) have no evidence behind them, so a request that breaks only them is no violation, and
+    # a strict upstream's 400 for it is a documented answer (docs/proxy.md).
+    fields = {"username": "a b", "name": "N" * 100, "internal_caller_id_number": "ext. 12", "colour": "blue"}
+    assert {problem.rule for problem in operations()["createSipAccount"].strict_body[FORM].problems(fields)} == {
+        "pattern",
+        "maxLength",
+        "additionalProperties",
+    }
+    with serve(create_app(strict=strict_upstream)) as upstream, serve_proxy(upstream) as (url, _):
+        http = client(url)
+        created = http.post(API + "/sipaccounts", headers=login(http), data=fields)
+        journal = http.get("/__admin/requests").json()["requests"]
+        summary = http.get("/__admin/violations").json()
+
+    assert created.status_code == (400 if strict_upstream else 200)
+    if strict_upstream:
+        assert "body.username: pattern" in created.json()["info"]
+    assert [entry["violations"] for entry in journal] == [[], []]
+    assert summary["total"] == 0
 
 
 def test_a_secret_in_a_broken_answer_is_never_quoted(
