@@ -2,13 +2,15 @@
 
 Each answer is read for the state it shows: the clients that got tokens, their quota (the ``quota-*`` headers), their
 SIP domain (a status answer's ``uri``), and their SIP accounts and external script as last answered: a list replaces
-what was known, a read, create or update sets one, a delete or a 404 removes it. The seed keeps every id
-(``ids``), so a fresh emulator answers the same reads with the same ids and fields.
+what was known, a read, create or update sets one, a delete or a 404 removes it. Either response style is read: a
+record alone or in a one-element array, 200 or 201 and 202, a delete with the record or without a body. The seed
+keeps every id (``ids``), so a fresh emulator answers the same reads with the same ids and fields.
 
 Nothing secret is written: each ``client_secret`` is :data:`PLACEHOLDER_SECRET`, and no token or SIP password is
 kept. Timestamps are not kept either: a seed states what exists, and the emulator stamps it when it loads. A value
-the emulator's create schemas would refuse (a caller id with letters, say) is left out and named in the file's
-header, so the file always loads.
+the lenient create schemas refuse, as seed files are checked (a caller id longer than the 64 characters the emulator
+keeps, say), is left out and named in the file's header, so the file always loads; what only ``--strict`` refuses is
+kept as seen.
 """
 
 from __future__ import annotations

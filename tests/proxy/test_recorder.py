@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from mock_server.app import create_app
 from mock_server.fixtures import load_fixtures
 from mock_server.proxy.recorder import PLACEHOLDER_SECRET, Recorder
-from mock_server.spec import component_schema
+from mock_server.spec import component_schema, response_styles
 from tests.live_server import serve
 from tests.proxy.conftest import API, login, serve_proxy
 
@@ -102,6 +103,52 @@ def test_a_recording_loads_and_answers_the_recorded_reads_the_same_way(
     )
 
 
+# What the changes below answer: KPN's Swagger (one-element arrays, SIP delete with the record) and the platform
+# behind the gateway (single objects, 201 and 202, deletes without a body).
+CHANGE_STATUSES = {"kpn": [200, 200, 200, 200, 200, 204, 200], "upstream": [201, 201, 202, 204, 200, 204, 201]}
+
+
+@pytest.mark.parametrize("style", response_styles())
+def test_changes_made_through_the_proxy_are_recorded_in_either_response_style(
+    style: str, tmp_path: Path, client: Callable[[str], httpx.Client]
+) -> None:
+    with (
+        serve(create_app(response_style=style)) as upstream,
+        serve_proxy(upstream, record=True) as (url, proxy),
+    ):
+        direct, http = client(upstream), client(url)
+        auth = login(http)
+        http.get(API + "/sipaccounts", headers=auth)
+        http.get(API + "/externalscripts", headers=auth)
+        # From here on the recording learns only from each change's own answer.
+        changes = [
+            http.post(API + "/sipaccounts", headers=auth, data={"username": "alice", "name": "Alice"}),
+            http.post(API + "/sipaccounts", headers=auth, data={"username": "bob"}),
+            http.put(API + "/sipaccounts/2", headers=auth, data={"name": "Alice A", "mwi_account": "alice@vm"}),
+            http.delete(API + "/sipaccounts/3", headers=auth),
+            http.get(API + "/sipaccounts/2/status", headers=auth),
+            http.delete(API + "/externalscripts/1", headers=auth),
+            http.post(API + "/externalscripts", headers=auth, data={"url": "https://example.com/a.xml", "name": "a"}),
+        ]
+        violations = http.get("/__admin/violations").json()["total"]
+        upstream_reads = reads(direct, login(direct))
+        assert proxy.recorder is not None
+        path = proxy.recorder.write(tmp_path)
+
+    assert [change.status_code for change in changes] == CHANGE_STATUSES[style]
+    assert violations == 0
+    with serve(create_app(load_fixtures(path), response_style=style)) as replayed:
+        again = client(replayed)
+        replayed_reads = reads(again, login(again, "local-client", PLACEHOLDER_SECRET))
+
+    assert list(replayed_reads) == list(upstream_reads)
+    assert [account["id"] for account in upstream_reads["/sipaccounts"].json()] == ["1", "2"]
+    assert [script["id"] for script in upstream_reads["/externalscripts"].json()] == ["2"]
+    for read, answer in upstream_reads.items():
+        assert replayed_reads[read].status_code == answer.status_code == 200, read
+        assert without_generated(replayed_reads[read].json()) == without_generated(answer.json()), read
+
+
 def test_deletes_and_not_founds_take_resources_out_of_the_recording() -> None:
     recorder = Recorder("https://upstream.example")
     account = {"id": "7", "name": "", "sip": {"username": "alice", "password": "p"}, "callerid": {}, "voicemail": {}}
@@ -124,17 +171,20 @@ def test_deletes_and_not_founds_take_resources_out_of_the_recording() -> None:
 
 
 def test_values_the_emulator_would_refuse_are_left_out_and_named(tmp_path: Path) -> None:
+    # Seed files are checked against the lenient create schemas (KPN's contract and the emulator's storage bounds),
+    # so a value only --strict refuses (a caller id with letters, a username with a space) is recorded as seen.
     recorder = Recorder("https://upstream.example")
     accounts = [
         {
             "id": "12",
             "name": "Front desk",
             "sip": {"username": "desk", "password": "p"},
-            "callerid": {"internal_name": "Desk", "internal_number": "anonymous", "external_number": "+31201234567"},
+            "callerid": {"internal_name": "Desk", "internal_number": "1" * 65, "external_number": "+31201234567"},
             "voicemail": {"mwi_account": ""},
         },
-        {"id": "13", "name": "", "sip": {"username": "no spaces allowed"}},
+        {"id": "13", "name": "", "sip": {"username": "u" * 129}},
         {"id": "x" * 80, "name": "", "sip": {"username": "longid"}},
+        {"id": "11", "name": "", "sip": {"username": "front desk"}, "callerid": {"internal_number": "anonymous"}},
     ]
     recorder.observe("c", "getAccessToken", {}, 200, {}, {"expires_in": "3599"})
     recorder.observe(
@@ -150,8 +200,9 @@ def test_values_the_emulator_would_refuse_are_left_out_and_named(tmp_path: Path)
     assert document["clients"][0]["sip_accounts"] == [
         {"username": "desk", "name": "Front desk", "external_caller_id_number": "+31201234567"},
         {"username": "longid"},
+        {"username": "front desk", "internal_caller_id_number": "anonymous"},
     ]
-    assert document["clients"][0]["ids"] == {"sip_accounts": {"desk": "12"}}
+    assert document["clients"][0]["ids"] == {"sip_accounts": {"desk": "12", "front desk": "11"}}
     assert "quota" not in document["clients"][0]  # a limit of 0 is no quota the emulator can keep
     assert [note.split(":")[0] for note in notes] == [
         "client 'c', SIP account '12'",
@@ -160,8 +211,11 @@ def test_values_the_emulator_would_refuse_are_left_out_and_named(tmp_path: Path)
         "client 'c', SIP account '13'",
         f"client 'c', SIP account '{'x' * 80}'",
     ]
-    assert "internal_caller_id_number 'anonymous' left out" in notes[0]
+    assert f"internal_caller_id_number {'1' * 65!r} left out" in notes[0]
+    assert "is longer than 64 characters" in notes[0]
     assert "callerid.internal_name differs from name" in notes[1]
+    assert f"username {'u' * 129!r} left out" in notes[2]
+    assert 'not recorded (body: "username" is a required property)' in notes[3]
     path = recorder.write(tmp_path)
-    assert load_fixtures(path).clients[0].sip_account_ids == {"desk": "12", "longid": "13"}
-    assert "#   - client 'c', SIP account '12': internal_caller_id_number 'anonymous' left out" in path.read_text()
+    assert load_fixtures(path).clients[0].sip_account_ids == {"desk": "12", "longid": "13", "front desk": "11"}
+    assert f"#   - client 'c', SIP account '12': internal_caller_id_number {'1' * 65!r} left out" in path.read_text()
