@@ -2,8 +2,12 @@
 
 The rules are the emulator's own reading of ``openapi/apidaze-cpaas.yaml`` (:mod:`mock_server.spec`): the same
 compiled schemas check a request's path, query and body, and the same file's documented answers check status,
-headers and body. Request bodies are parsed as the emulator parses them (:mod:`mock_server.http`), so the proxy
-reports exactly what the emulator would refuse with 400 or 415.
+headers and body. Request bodies are parsed as the emulator parses them (:mod:`mock_server.http`).
+
+The contract is KPN's, as the file states it: what the emulator refuses by default for breaking it, the proxy
+reports. It also reports a JSON body, which KPN's contract does not offer though the emulator reads one leniently,
+and never the emulator's ``x-strict`` extras (``--strict``: its own patterns and lengths, closed bodies), which no
+evidence shows the real API enforcing. Answers are read in either response style (docs/proxy.md).
 """
 
 from __future__ import annotations
