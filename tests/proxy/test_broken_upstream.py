@@ -27,6 +27,10 @@ def _without_sip(document: Any) -> Any:
     return [{key: value for key, value in item.items() if key != "sip"} for item in document]
 
 
+def _without_name(document: Any) -> Any:
+    return [{key: value for key, value in item.items() if key != "name"} for item in document]
+
+
 def _numeric_token(document: Any) -> Any:
     return {**document, "access_token": 918273645546372819}
 
@@ -62,7 +66,8 @@ class Spoiled:
         if how == "no quota-used":
             del headers["quota-used"]
         else:
-            body = orjson.dumps({"no sip": _without_sip, "numeric token": _numeric_token}[how](orjson.loads(body)))
+            spoil = {"no sip": _without_sip, "no name": _without_name, "numeric token": _numeric_token}[how]
+            body = orjson.dumps(spoil(orjson.loads(body)))
             headers["content-length"] = str(len(body))
         await send(start)
         await send({"type": "http.response.body", "body": body})
@@ -260,3 +265,29 @@ def test_a_secret_in_a_broken_answer_is_never_quoted(
     for text in (journal, str(summary), caplog.text):
         assert "918273645546372819" not in text
         assert "local-secret" not in text
+
+
+def test_a_password_in_an_answer_off_its_one_of_is_never_quoted(
+    client: Callable[[str], httpx.Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    # A read answers oneOf [array form, object form]: the validator's own message for it quotes the whole body.
+    upstream_app = Spoiled(create_app(), ("GET", API + "/sipaccounts/1", "no name"))
+    with serve(upstream_app) as upstream, serve_proxy(upstream) as (url, proxy):
+        http = client(url)
+        with caplog.at_level(logging.INFO):
+            reply = http.get(API + "/sipaccounts/1", headers=login(http))
+        [entry] = http.get("/__admin/requests", params={"limit": 1}).json()["requests"]
+        summary = http.get("/__admin/violations").json()
+
+    password = reply.json()[0]["sip"]["password"]
+    assert entry["violations"] == [
+        {
+            "side": "answer",
+            "operation": "getSipAccount",
+            "rule": "required",
+            "location": "body.0",
+            "message": '"name" is a required property',
+        }
+    ]
+    for text in (str(entry["violations"]), str(summary), proxy.violations.report(), caplog.text):
+        assert password not in text
