@@ -99,7 +99,13 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    scratch.unlink(missing_ok=True)
-    _write_private(scratch, data)
-    os.replace(scratch, path)
+    # A scratch file of its own (mkstemp: owner-only, a unique name), so two writers in one process, two threads
+    # starting servers at once, never rename each other's half-written file.
+    descriptor, scratch = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.replace(scratch, path)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
