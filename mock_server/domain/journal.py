@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 from mock_server.clock import iso_utc
-from mock_server.domain.faults import path_pattern
+from mock_server.domain.faults import PathPattern
 
 DEFAULT_CAPACITY = 1000
 BODY_LIMIT = 8 * 1024
@@ -234,7 +234,7 @@ class Journal:
     def _matching(
         self, client_id: str | None, method: str | None, path: str | None, status: int | None
     ) -> Iterator[dict[str, Any]]:
-        pattern = path_pattern(path, self.api_prefix) if path else None
+        pattern = PathPattern(path, self.api_prefix) if path else None
         wanted_method = method.upper() if method else None
         # A copy (one C call, atomic under the GIL): the server thread may file calls while a test reads.
         for entry in reversed(list(self._entries)):
@@ -242,7 +242,7 @@ class Journal:
                 continue
             if status is not None and entry.status != status:
                 continue
-            if pattern is not None and pattern.fullmatch(entry.path) is None:
+            if pattern is not None and not pattern.matches(entry.path):
                 continue
             if client_id is not None and entry.client_id != client_id:
                 continue
