@@ -49,7 +49,7 @@ async def _oauth_error(request: Request, exc: Exception) -> Response:
 def create_api_app(state: EmulatorState) -> Starlette:
     """The emulated API: its routes behind the request chain, its errors in KPN's shape."""
     context = RouteContext(state.backends)
-    return Starlette(
+    api = Starlette(
         routes=[
             *oauth.routes(state.clients, state.tokens),
             *sip_accounts.routes(context),
@@ -69,6 +69,10 @@ def create_api_app(state: EmulatorState) -> Starlette:
             HTTPException: http_exception_handler,
         },
     )
+    # No 307 to the same path without its trailing slash: its Location is built from the request's Host header, an
+    # open redirect. A trailing slash is a 404 in KPN's shape, like any other unknown path.
+    api.router.redirect_slashes = False
+    return api
 
 
 class Emulator:
@@ -92,6 +96,7 @@ class Emulator:
         # Last, for every path not matched above: the API answers its own 404 in KPN's shape.
         routes.append(Mount("", app=self.api))
         self.app = Starlette(routes=routes)
+        self.app.router.redirect_slashes = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)

@@ -55,7 +55,7 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
         state.reset(fields.get("client_id"))
         return Response(status_code=204)
 
-    return Starlette(
+    control = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/reset", reset, methods=["POST"]),
@@ -73,3 +73,5 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
             Middleware(ErrorsMiddleware, errors=state.server_errors, clock=state.clock),
         ],
     )
+    control.router.redirect_slashes = False  # as the API's: a redirect would be built from the Host header
+    return control

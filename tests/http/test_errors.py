@@ -123,3 +123,20 @@ def test_a_crash_becomes_a_500_in_the_apis_shape(emulator: Emulator, monkeypatch
 def test_transaction_ids_are_unique_per_request(api: Api) -> None:
     ids = {api.http.get(API_PREFIX + "/sipaccounts").json()["transactionId"] for _ in range(5)}
     assert len(ids) == 5
+
+
+@pytest.mark.parametrize(
+    ("path", "host"),
+    [
+        (API_PREFIX + "/sipaccounts/", "evil.example"),
+        (API_PREFIX + "/externalscripts/", "evil.example"),
+        ("/__admin/health/", "127.0.0.1:8080"),
+    ],
+)
+def test_a_trailing_slash_is_a_404_not_a_redirect_to_the_hosts_name(api: Api, path: str, host: str) -> None:
+    # Starlette's default answers 307 with a Location built from the request's Host header: an open redirect.
+    response = api.http.get(path, headers={**api.auth(), "Host": host}, follow_redirects=False)
+    assert response.status_code == 404
+    assert "location" not in response.headers
+    assert set(response.json()) == ERROR_FIELDS
+    assert response.json()["name"] == "NotFound"
