@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -8,6 +10,12 @@ from mock_server.paths import API_PREFIX
 from tests.conftest import Api
 
 ERROR_FIELDS = {"transactionId", "status", "name", "message", "info"}
+
+
+@pytest.fixture
+def http_admin(emulator: Emulator) -> Iterator[TestClient]:
+    with TestClient(emulator, base_url="http://127.0.0.1") as client:
+        yield client
 
 
 def test_unknown_path_is_404_error_response(api: Api) -> None:
@@ -73,6 +81,10 @@ def test_body_over_the_limit_without_content_length_is_413(api: Api) -> None:
         (b"{not json", "application/json", "JSON body"),
         (b"[1, 2]", "application/json", "object"),
         (b"username=alice&username=bob", "application/x-www-form-urlencoded", "more than once"),
+        (b'{"username": "alice", "username": "bob"}', "application/json", "more than once"),
+        # The same key, spelled with an escape: what counts is the key as parsed.
+        (b'{"username": "alice", "user\\u006eame": "bob"}', "application/json", "more than once"),
+        (b'{"username": "alice", "name": "http://x", "name": "y"}', "application/json", "more than once"),
         (b"username=%ff%fe", "application/x-www-form-urlencoded", "form body"),
         (b"just-some-text", "application/x-www-form-urlencoded", "form body"),
     ],
@@ -83,6 +95,20 @@ def test_malformed_bodies_are_400(api: Api, content: bytes, content_type: str, f
     body = response.json()
     assert body["name"] == "MalformedBody"
     assert fragment in body["message"] + body["info"]
+
+
+def test_a_json_body_whose_strings_hold_colons_is_not_taken_for_repeated_keys(api: Api) -> None:
+    body = b'{"username": "alice", "name": "a:b:c", "mwi_account": "x"}'
+    response = api.call("POST", "/sipaccounts", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 201, response.text
+
+
+def test_a_key_repeated_inside_a_nested_object_is_refused_too(http_admin: TestClient) -> None:
+    body = b'{"client_id": "dup", "client_secret": "s", "quota": {"limit": 1, "limit": 5}}'
+    response = http_admin.post("/__admin/clients", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["name"] == "MalformedBody"
+    assert "'limit'" in response.json()["message"]
 
 
 def test_content_type_parameters_are_understood(api: Api) -> None:
