@@ -4,19 +4,23 @@ It is bounded: it keeps the last :data:`DEFAULT_CAPACITY` calls (``create_app(jo
 forgets older ones, and it shows at most :data:`BODY_LIMIT` bytes of each body. Recording is a cheap append;
 decoding, redaction and filtering happen only when someone reads the journal.
 
-Secrets never leave it: the ``Authorization`` header keeps its scheme but not its credentials, ``client_secret`` in
-a request body, ``access_token``/``refresh_token`` in a response body and query values that may be secret (every
-one but ``grant_type`` on the token endpoint) read ``[redacted]``.
+Secrets never leave it: the ``Authorization`` header keeps its scheme but not its credentials; ``client_secret``,
+``access_token`` and ``refresh_token`` in a request or reply body, found by their parsed keys (see
+:func:`redact_body`), and query values that may be secret (every one but ``grant_type`` on the token endpoint) read
+``[redacted]``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
+
+import orjson
 
 from mock_server.clock import iso_utc
 from mock_server.domain.faults import PathPattern
@@ -24,8 +28,10 @@ from mock_server.domain.faults import PathPattern
 DEFAULT_CAPACITY = 1000
 BODY_LIMIT = 8 * 1024
 REDACTED = "[redacted]"
-_SECRET_FIELDS = ("client_secret",)
-_SECRET_REPLY_FIELDS = ("access_token", "refresh_token")
+# Keys whose values a body never shows, in requests and replies alike (compared in lower case).
+_SECRET_KEYS = frozenset({"client_secret", "access_token", "refresh_token"})
+# A JSON string token (maybe cut off at the end) or a run of anything else: text read token by token, in order.
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[^"]+', re.DOTALL)
 # Query keys whose values are masked anywhere; on the token endpoint every value but grant_type is masked.
 _SECRET_WORDS = ("secret", "token", "password", "passwd", "key", "auth", "code", "credential")
 
@@ -48,32 +54,64 @@ def _text(raw: bytes) -> str:
     return clipped.decode("utf-8", errors="replace") + ("…" if len(raw) > BODY_LIMIT else "")
 
 
-def redact_request_body(raw: bytes) -> str:
-    """A request body as text, with ``client_secret`` redacted in a form or JSON body."""
-    if not any(field.encode() in raw for field in _SECRET_FIELDS):
-        return _text(raw)
-    try:
-        document = json.loads(raw)
-    except ValueError:
-        pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
-        return _text(urlencode([(k, REDACTED if k in _SECRET_FIELDS else v) for k, v in pairs]).encode())
-    if isinstance(document, dict):
-        document = {k: REDACTED if k in _SECRET_FIELDS else v for k, v in document.items()}
-        return _text(json.dumps(document).encode())
-    return _text(raw)
+def _is_secret(key: str) -> bool:
+    return key.lower() in _SECRET_KEYS
 
 
-def redact_response_body(raw: bytes) -> str:
-    """A reply body as text, with tokens redacted in a JSON object."""
-    if not any(field.encode() in raw for field in _SECRET_REPLY_FIELDS):
-        return _text(raw)
+def _redact_in_place(document: Any) -> bool:
+    """Replace the value of every secret key, at any depth; whether there was one."""
+    found = False
+    pending = [document]
+    while pending:  # no recursion: orjson reads documents 1024 levels deep
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if _is_secret(key):
+                    item[key] = REDACTED
+                    found = True
+                elif isinstance(value, dict | list):
+                    pending.append(value)
+        elif isinstance(item, list):
+            pending.extend(value for value in item if isinstance(value, dict | list))
+    return found
+
+
+def _decoded(token: str) -> str:
     try:
-        document = json.loads(raw)
+        key = json.loads(token)
     except ValueError:
-        return REDACTED
-    if isinstance(document, dict):
-        document = {k: REDACTED if k in _SECRET_REPLY_FIELDS else v for k, v in document.items()}
-    return _text(json.dumps(document).encode())
+        return token
+    return key if isinstance(key, str) else token
+
+
+def _names_a_secret(text: str) -> bool:
+    """Whether text that starts like JSON but is not a whole document has a secret key (a string before a colon)."""
+    tokens = _JSON_TOKENS.findall(text)
+    return any(
+        token.startswith('"') and following.lstrip().startswith(":") and _is_secret(_decoded(token))
+        for token, following in pairwise(tokens)
+    )
+
+
+def redact_body(raw: bytes) -> str:
+    """A body as shown, with the value of every secret key redacted; keys count as parsed, never as raw bytes.
+
+    A JSON document has its secret values replaced at any depth, however its keys are escaped. Any other body is
+    read as a form, as the token endpoint reads one (``client%5Fsecret`` is ``client_secret``); and when it starts
+    like JSON (a reply cut by the ``truncate`` fault, a malformed request), a secret key among its string tokens
+    hides the whole body.
+    """
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        text = raw.decode("utf-8", errors="replace")
+        if text.lstrip().startswith(("{", "[")) and _names_a_secret(text):
+            return f"{REDACTED} ({len(raw)} bytes of cut or malformed JSON with a secret field)"
+        pairs = parse_qsl(text, keep_blank_values=True)
+        if any(_is_secret(key) for key, _ in pairs):
+            return _text(urlencode([(key, REDACTED if _is_secret(key) else value) for key, value in pairs]).encode())
+        return _text(raw)
+    return _text(orjson.dumps(document)) if _redact_in_place(document) else _text(raw)
 
 
 def redact_query(query_string: bytes, token_request: bool, mask: str = REDACTED) -> str:
@@ -185,9 +223,9 @@ def render(entry: JournalEntry) -> dict[str, Any]:
         "path": entry.path,
         "query": redact_query(entry.query, entry.token_request),
         "headers": redact_headers(entry.headers),
-        "body": redact_request_body(entry.body),
+        "body": redact_body(entry.body),
         "status": entry.status,
-        "response_body": redact_response_body(entry.response_body),
+        "response_body": redact_body(entry.response_body),
         "duration_ms": None if duration is None else round(duration * 1000, 3),
         "fault": entry.fault,
     }

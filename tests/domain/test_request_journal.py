@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gc
 import json
+from urllib.parse import unquote
 
 import pytest
 
@@ -118,6 +119,44 @@ def test_a_json_body_with_a_client_secret_is_redacted_too() -> None:
     journal = Journal()
     journal.record(entry(body=[b'{"client_id": "x", "client_secret": "hush"}']))
     assert json.loads(journal.entries()[0]["body"]) == {"client_id": "x", "client_secret": REDACTED}
+
+
+@pytest.mark.parametrize(
+    ("body", "reply"),
+    [
+        # The token endpoint reads client%5Fsecret as client_secret: so must the journal.
+        (b"grant_type=client_credentials&client_id=x&client%5Fsecret=hush", b"{}"),
+        (b'{"client\\u005fsecret": "hush"}', b"{}"),
+        (b'{"nested": [{"Client_Secret": "hush"}]}', b"{}"),
+        (b"{}", b'{"access\\u005ftoken": "hush", "token_type": "Bearer"}'),
+        (b"{}", b'{"data": {"refresh_token": "hush"}}'),
+    ],
+)
+def test_secrets_are_redacted_by_their_parsed_keys_however_they_are_spelled(body: bytes, reply: bytes) -> None:
+    journal = Journal()
+    journal.record(entry(body=[body], response_body=[reply]))
+    view = journal.entries()[0]
+    shown = unquote(view["body"] + view["response_body"])
+    assert "hush" not in shown
+    assert REDACTED in shown
+
+
+def test_a_cut_json_reply_naming_a_secret_is_hidden_whole() -> None:
+    # What a client saw of a token reply cut in half by the truncate fault: not a whole document.
+    journal = Journal()
+    journal.record(entry(response_body=[b'{"token_type": "Bearer", "access\\u005ftoken": "t0k3n-h']))
+    shown = journal.entries()[0]["response_body"]
+    assert "t0k3n" not in shown
+    assert shown.startswith(REDACTED)
+
+
+def test_a_body_without_secrets_is_shown_as_sent() -> None:
+    journal = Journal()
+    sent = [b'{"username": "alice",  "name": "a:b"}', b"name=x&other=%5F", b"{not json", b"\xff\xfe"]
+    for body in sent:
+        journal.record(entry(body=[body]))
+    shown = [view["body"] for view in reversed(journal.entries())]
+    assert shown == [body.decode("utf-8", errors="replace") for body in sent]
 
 
 def test_bodies_are_kept_to_the_limit() -> None:

@@ -85,3 +85,16 @@ def test_control_calls_are_not_recorded(http: httpx.Client) -> None:
     http.get("/__admin/health")
     http.post("/__admin/reset")
     assert http.get("/__admin/requests").json()["requests"] == []
+
+
+def test_a_secret_spelled_with_a_percent_escape_is_redacted_in_the_journal(http: httpx.Client) -> None:
+    # The token endpoint decodes client%5Fsecret to client_secret and accepts it: the journal must not show it.
+    reply = http.post(
+        TOKEN,
+        content=b"client_id=local-client&client%5Fsecret=local-secret",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert reply.status_code == 200
+    [token_call] = http.get("/__admin/requests").json()["requests"]
+    assert "local-secret" not in str(token_call)
+    assert reply.json()["access_token"] not in str(token_call)
