@@ -1,8 +1,10 @@
 """The request journal: what clients sent to the emulated API and what they got back, newest first.
 
 It is bounded: it keeps the last :data:`DEFAULT_CAPACITY` calls (``create_app(journal_size=...)`` changes that) and
-forgets older ones, and it shows at most :data:`BODY_LIMIT` bytes of each body. Recording is a cheap append;
-decoding, redaction and filtering happen only when someone reads the journal.
+forgets older ones, and of each call it keeps no more than it shows: :data:`BODY_LIMIT` bytes of each body, of the
+path, of the query and of the headers, so 1000 calls hold some 40 MB at the very worst. Recording is a cheap append;
+decoding, redaction and filtering wait until someone reads the journal, but for bodies over the limit, which are
+redacted as the call ends so only the text shown is kept.
 
 Secrets never leave it: the ``Authorization`` header keeps its scheme but not its credentials; ``client_secret``,
 ``access_token`` and ``refresh_token`` in a request or reply body, found by their parsed keys (see
@@ -142,7 +144,9 @@ class JournalEntry:
     __slots__ = (
         "_body",
         "_headers",
+        "_headers_dropped",
         "_response_body",
+        "_shown",
         "client_id",
         "duration",
         "fault",
@@ -171,8 +175,9 @@ class JournalEntry:
         self.id = 0
         self.time = time
         self.method = method
-        self.path = path
-        self.query = query
+        # What the server let through, up to the limit of what is shown: httptools takes megabytes of headers.
+        self.path = path if len(path) <= BODY_LIMIT else path[:BODY_LIMIT] + "…"
+        self.query = query[:BODY_LIMIT]
         self.token_request = token_request
         # The client the call is filed under: auth's, or on the token endpoint the one its credentials name.
         self.client_id: str | None = None
@@ -180,20 +185,43 @@ class JournalEntry:
         self.status: int | None = None
         self.duration: float | None = None
         self._headers: tuple[bytes, ...] = tuple(chain.from_iterable(headers))
+        self._headers_dropped = 0
+        if sum(map(len, self._headers)) > BODY_LIMIT:
+            self._clip_headers()
         # The bodies while the call runs, as the journal middleware collects them; None once closed.
         self.request_chunks: list[bytes] | None = [] if request_chunks is None else request_chunks
         self.reply_chunks: list[bytes] | None = [] if reply_chunks is None else reply_chunks
         self._body = b""
         self._response_body = b""
+        self._shown = 0
+
+    def _clip_headers(self) -> None:
+        """Keep the first :data:`BODY_LIMIT` bytes of names and values (a value cut short ends in ``...``)."""
+        kept: list[bytes] = []
+        room = BODY_LIMIT
+        pairs = self.headers
+        for name, value in pairs:
+            if room <= len(name):
+                break
+            kept += [name, value if len(name) + len(value) <= room else value[: room - len(name)] + b"..."]
+            room -= len(name) + len(value)
+        self._headers_dropped = len(pairs) - len(kept) // 2
+        self._headers = tuple(kept)
 
     def close(self, duration: float) -> None:
-        """The call is over: keep the duration (unless the reply's end set it) and the bodies as plain bytes."""
+        """The call is over: keep the duration (unless the reply's end set it) and only what is shown of the bodies.
+
+        A body within :data:`BODY_LIMIT` stays as bytes, redacted when someone reads it; a longer one is redacted
+        now and only the text shown is kept, so the journal's memory is bounded by what it shows.
+        """
         if self.duration is None:
             self.duration = duration
         if self.request_chunks is None:
             return
-        self._body = self.body
-        self._response_body = self.response_body
+        body, reply = self.body, self.response_body
+        # Which of the two is kept as shown (UTF-8 text), as bits: a flag, not a wrapper the collector would track.
+        self._shown = (len(body) > BODY_LIMIT) | (len(reply) > BODY_LIMIT) << 1
+        self._body, self._response_body = _kept(body), _kept(reply)
         self.request_chunks = self.reply_chunks = None
 
     @property
@@ -202,14 +230,41 @@ class JournalEntry:
         return list(zip(flat[::2], flat[1::2], strict=True))
 
     @property
+    def headers_dropped(self) -> int:
+        """How many headers past the limit were not kept."""
+        return self._headers_dropped
+
+    @property
     def body(self) -> bytes:
+        """The request body as received; once closed and over the limit, the text shown of it, in UTF-8."""
         chunks = self.request_chunks
         return self._body if chunks is None else b"".join(chunks)
 
     @property
     def response_body(self) -> bytes:
+        """The reply body, as :attr:`body`."""
         chunks = self.reply_chunks
         return self._response_body if chunks is None else b"".join(chunks)
+
+    def shown_body(self) -> str:
+        """The request body as the journal shows it: secrets redacted, cut to the limit."""
+        return self.body.decode() if self._shown & 1 else redact_body(self.body)
+
+    def shown_response_body(self) -> str:
+        """The reply body as the journal shows it."""
+        return self.response_body.decode() if self._shown & 2 else redact_body(self.response_body)
+
+
+def _kept(body: bytes) -> bytes:
+    return body if len(body) <= BODY_LIMIT else redact_body(body).encode()
+
+
+def _headers_view(entry: JournalEntry) -> dict[str, str]:
+    view = redact_headers(entry.headers)
+    if entry.headers_dropped:
+        # "…" is no header name (not an HTTP token), so it cannot hide one that was sent.
+        view["…"] = f"{entry.headers_dropped} more headers, not kept"
+    return view
 
 
 def render(entry: JournalEntry) -> dict[str, Any]:
@@ -222,10 +277,10 @@ def render(entry: JournalEntry) -> dict[str, Any]:
         "method": entry.method,
         "path": entry.path,
         "query": redact_query(entry.query, entry.token_request),
-        "headers": redact_headers(entry.headers),
-        "body": redact_body(entry.body),
+        "headers": _headers_view(entry),
+        "body": entry.shown_body(),
         "status": entry.status,
-        "response_body": redact_body(entry.response_body),
+        "response_body": entry.shown_response_body(),
         "duration_ms": None if duration is None else round(duration * 1000, 3),
         "fault": entry.fault,
     }
