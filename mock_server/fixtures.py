@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import yaml
 
 from mock_server.domain.clients import Client, QuotaPolicy
@@ -61,45 +60,11 @@ def client_from(definition: dict[str, Any], default_quota: QuotaPolicy) -> Clien
     return Client(client_id, definition[SECRET], definition.get("domain", domain_for(client_id)), quota)
 
 
-# Errors whose messages name properties and never quote a value.
-_NAMES_ONLY = (
-    jsonschema_rs.ValidationErrorKind.Required,
-    jsonschema_rs.ValidationErrorKind.AdditionalProperties,
-    jsonschema_rs.ValidationErrorKind.UnevaluatedProperties,
-)
-
-
-def _quotes_secret(error: jsonschema_rs.ValidationError) -> bool:
-    """Whether the error's message may quote a client secret: the secret itself, or a value that holds one."""
-    if isinstance(error.kind, _NAMES_ONLY):
-        return False
-    if error.instance_path and error.instance_path[-1] == SECRET:
-        return True
-    pending = [error.instance]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            if SECRET in value:
-                return True
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
-
-
-def _problem(source: str, error: jsonschema_rs.ValidationError) -> str:
-    where = "/" + "/".join(map(str, error.instance_path))
-    if _quotes_secret(error):
-        # The validator's message quotes the value; a secret must not reach a terminal or a CI log.
-        return f"{source}: {where}: breaks the {error.schema_path[-1]!s} rule (not quoted: it holds a {SECRET})"
-    return f"{source}: {where}: {error.message}"
-
-
 def parse_fixtures(document: Any, source: str = "fixtures") -> Fixtures:
     document = {} if document is None else document  # an empty file
-    problems = [_problem(source, error) for error in component_schema("SeedFile").iter_errors(document)]
+    problems = component_schema("SeedFile").problems(document)
     if problems:
-        raise FixtureError("\n".join(problems))
+        raise FixtureError("\n".join(f"{source}: {problem.pointer}: {problem.message}" for problem in problems))
     # What no schema can say: ids and usernames that must differ.
     default_quota = QuotaPolicy(**document.get("default_quota", {}))
     seeds: list[ClientSeed] = []

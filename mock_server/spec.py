@@ -53,21 +53,77 @@ def load_spec(name: str = API_SPEC) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Problem:
-    """One broken rule: where (``body.username``) and what."""
+    """One broken rule: where (``body.username``; ``pointer`` says it as a JSON pointer) and what."""
 
     location: str
     message: str
     rule: str
+    pointer: str = ""
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    """``node`` and every value nested in it, without recursion."""
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        yield item
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
+def _is_password(spec: str, schema: Any) -> bool:
+    return _resolve_any(spec, schema).get("format") == "password"
+
+
+@cache
+def secret_fields() -> frozenset[str]:
+    """Names of the properties the contract files mark as secrets (``format: password``): ``client_secret``, ...
+
+    The one rule for error wording: a message never quotes a value held under one of these names.
+    """
+    names: set[str] = set()
+    for spec in SPECS:
+        for node in _walk(load_spec(spec)):
+            if isinstance(node, dict) and isinstance(node.get("properties"), dict):
+                properties = node["properties"].items()
+                names.update(
+                    name for name, schema in properties if _resolve_any(spec, schema).get("format") == "password"
+                )
+    return frozenset(names)
+
+
+# Errors whose messages name properties and never quote a value.
+_NAMES_ONLY = (
+    jsonschema_rs.ValidationErrorKind.Required,
+    jsonschema_rs.ValidationErrorKind.AdditionalProperties,
+    jsonschema_rs.ValidationErrorKind.UnevaluatedProperties,
+)
+
+
+def _quotes_secret(error: jsonschema_rs.ValidationError) -> bool:
+    """Whether the error's message may quote a secret: the value of a secret field, or a value that holds one."""
+    if isinstance(error.kind, _NAMES_ONLY):
+        return False
+    secrets = secret_fields()
+    if any(part in secrets for part in error.instance_path):
+        return True
+    return any(isinstance(value, dict) and not secrets.isdisjoint(value) for value in _walk(error.instance))
 
 
 def _describe(error: jsonschema_rs.ValidationError, prefix: str) -> Problem:
     path = ".".join(str(part) for part in error.instance_path)
     location = f"{prefix}.{path}" if path else prefix
     rule = str(error.schema_path[-1]) if error.schema_path else "schema"
-    return Problem(location, error.message, rule)
+    pointer = "/" + "/".join(str(part) for part in error.instance_path)
+    if _quotes_secret(error):
+        # The validator's message quotes the value, and a secret must reach no terminal, CI log or HTTP client.
+        return Problem(location, f"breaks the {rule} rule (not quoted: it is or holds a secret)", rule, pointer)
+    return Problem(location, error.message, rule, pointer)
 
 
 _REMEMBERED_PATHS = 4096
@@ -94,13 +150,18 @@ class Schema:
         self._prefix = prefix
 
     def iter_errors(self, instance: Any) -> Iterator[jsonschema_rs.ValidationError]:
+        """The validator's own errors; their messages may quote values, secrets too (:meth:`problems` does not)."""
         return self._validator.iter_errors(instance)
 
-    def check(self, instance: Any) -> None:
+    def problems(self, instance: Any) -> list[Problem]:
+        """Every broken rule, worded without quoting a secret; empty when ``instance`` is valid."""
         # is_valid stops at the first broken rule and builds no error objects: the common, valid case pays only that.
         if self._validator.is_valid(instance):
-            return
-        problems = [_describe(error, self._prefix) for error in self._validator.iter_errors(instance)]
+            return []
+        return [_describe(error, self._prefix) for error in self._validator.iter_errors(instance)]
+
+    def check(self, instance: Any) -> None:
+        problems = self.problems(instance)
         if problems:
             raise InvalidRequest(
                 message="; ".join(str(problem) for problem in problems),
@@ -212,6 +273,19 @@ def _parameters(spec: str, parameters: list[dict[str, Any]], where: str) -> _Par
         "required": [parameter["name"] for parameter in chosen if parameter.get("required")],
     }
     return _Parameters(Schema(schema, spec, where), types)
+
+
+def _resolve_any(spec: str, node: Any) -> dict[str, Any]:
+    """``node`` with its ``$ref`` followed, into the other contract file too; {} for anything but a schema object."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        target, _, pointer = node["$ref"].partition("#")
+        spec = target or spec
+        if spec not in SPECS:
+            return {}
+        node = load_spec(spec)
+        for part in pointer.removeprefix("/").split("/") if pointer else ():
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+    return node if isinstance(node, dict) else {}
 
 
 def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
