@@ -8,6 +8,7 @@ with a message that names the place, never a half-loaded state.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import yaml
 
 from mock_server.domain.clients import Client, QuotaPolicy
-from mock_server.spec import component_schema
+from mock_server.spec import component_schema, whole_numbers
 
 DEFAULT_FIXTURES = "default.yaml"
 SECRET = "client_secret"  # noqa: S105 (the field's name)
@@ -61,7 +62,7 @@ def client_from(definition: dict[str, Any], default_quota: QuotaPolicy) -> Clien
 
 
 def parse_fixtures(document: Any, source: str = "fixtures") -> Fixtures:
-    document = {} if document is None else document  # an empty file
+    document = {} if document is None else whole_numbers(copy.deepcopy(document))  # None: an empty file
     problems = component_schema("SeedFile").problems(document)
     if problems:
         raise FixtureError("\n".join(f"{source}: {problem.pointer}: {problem.message}" for problem in problems))

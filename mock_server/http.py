@@ -26,7 +26,7 @@ from mock_server.errors import (
     UnsupportedMediaType,
     api_error_body,
 )
-from mock_server.spec import BODY_TYPES, Operation
+from mock_server.spec import BODY_TYPES, Operation, whole_numbers
 
 MAX_BODY_BYTES = 64 * 1024
 FORM = "application/x-www-form-urlencoded"
@@ -129,7 +129,8 @@ def _unique(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """A JSON object; a key given twice in any object is an error, as a repeated form field is, not a silent pick."""
+    """A JSON object, whole numbers read as ints (``spec.whole_numbers``); a key given twice in any object is an
+    error, as a repeated form field is, not a silent pick."""
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -144,7 +145,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
             json.loads(raw, object_pairs_hook=_unique)
         except (RecursionError, ValueError) as exc:  # nesting orjson takes (1024 levels), an int of 5000 digits
             raise MalformedBody(info=f"JSON body: {exc.__class__.__name__}: {exc}") from None
-    return value
+    return whole_numbers(value)  # type: ignore[no-any-return]
 
 
 async def body_fields(request: Request, operation: Operation) -> dict[str, Any]:

@@ -9,6 +9,7 @@ contract states a number as a number and routes get the value it stands for.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Iterator
@@ -169,6 +170,37 @@ class Schema:
             )
 
 
+# Beyond this a float no longer holds every whole number exactly.
+_EXACT = 2**53
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT else value
+
+
+def whole_numbers(document: Any) -> Any:
+    """``document`` with every whole number written as a float (``5.0``, ``1e3``) read as an int, changed in place.
+
+    JSON does not tell ``5`` from ``5.0`` and JSON Schema's ``integer`` accepts both, so the emulator reads both as
+    5: a quota limit sent as ``1e3`` is 1000 in its header, not ``1000.0``. Floats beyond 2^53 stay floats, and
+    every integer the contracts accept is bounded below that.
+    """
+    pending = [document]
+    while pending:  # no recursion: orjson reads documents 1024 levels deep
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                item[key] = _whole(value)
+                if isinstance(value, dict | list):
+                    pending.append(value)
+        elif isinstance(item, list):
+            for index, value in enumerate(item):
+                item[index] = _whole(value)
+                if isinstance(value, dict | list):
+                    pending.append(value)
+    return _whole(document)
+
+
 # JSON's own spelling of numbers, ASCII digits only: int() alone would also take " 5", "1_000" and Arabic-Indic digits.
 _INTEGER = re.compile(r"-?[0-9]+")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
@@ -322,9 +354,14 @@ def operations(name: str = API_SPEC) -> dict[str, Operation]:
     return compiled
 
 
-def check_admin_body(operation_id: str, document: Any) -> None:
-    """Check a control-plane body given in Python (the test handle, a state file) as its endpoint checks it."""
+def check_admin_body(operation_id: str, document: Any) -> Any:
+    """Check a control-plane body given in Python (the test handle, a state file) as its endpoint checks it.
+
+    Returns a copy as the endpoint reads it: whole numbers as ints (:func:`whole_numbers`).
+    """
+    document = whole_numbers(copy.deepcopy(document))
     operations(ADMIN_SPEC)[operation_id].body["application/json"].check(document)
+    return document
 
 
 @cache

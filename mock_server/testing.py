@@ -68,8 +68,8 @@ class Credentials(NamedTuple):
 def _check(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Check Python-given fields against the control plane's own schema (tuples count as arrays)."""
     document = {key: list(value) if isinstance(value, tuple) else value for key, value in fields.items()}
-    check_admin_body(operation_id, document)
-    return document
+    checked: dict[str, Any] = check_admin_body(operation_id, document)
+    return checked
 
 
 class Faults:

@@ -54,7 +54,7 @@ def test_the_cli_refuses_a_public_address_without_an_admin_token(
     assert "--admin-token" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("chaos", ["42", "x:0.5", "1:2"])
+@pytest.mark.parametrize("chaos", ["42", "x:0.5", "1:2", "-1:0.5", f"{10**23}:0.5"])
 def test_the_cli_refuses_a_bad_chaos_setting(chaos: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--chaos", chaos]) == 2
+    assert main([f"--chaos={chaos}"]) == 2
     assert "SEED:RATE" in capsys.readouterr().err
