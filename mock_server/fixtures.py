@@ -9,6 +9,7 @@ with a message that names the place, never a half-loaded state.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,10 @@ def fixtures_dir() -> Path:
 
 
 def domain_for(client_id: str) -> str:
-    return f"{client_id}.apidaze.local"
+    """``<client_id>.apidaze.local``, a host name (admin.yaml's ``HostName``) whatever the id: each run of characters
+    a label cannot hold reads ``-`` (``my_client`` gets ``my-client.apidaze.local``)."""
+    label = re.sub(r"[^A-Za-z0-9-]+", "-", client_id).strip("-")[:63].strip("-") or "client"
+    return f"{label}.apidaze.local"
 
 
 def client_from(definition: dict[str, Any], default_quota: QuotaPolicy) -> Client:
