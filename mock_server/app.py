@@ -83,11 +83,17 @@ class Emulator:
     """
 
     def __init__(
-        self, state: EmulatorState, *, admin: bool = True, admin_token: str | None = None, docs: bool = True
+        self,
+        state: EmulatorState,
+        *,
+        admin: bool = True,
+        admin_token: str | None = None,
+        admin_hosts: Iterable[str] = (),
+        docs: bool = True,
     ) -> None:
         self.state = state
         self.api = create_api_app(state)
-        self.control = create_control_app(state, admin_token) if admin else None
+        self.control = create_control_app(state, admin_token, admin_hosts) if admin else None
         routes: list[BaseRoute] = []
         if self.control is not None:
             routes.append(Mount(ADMIN_PREFIX, app=self.control))
@@ -110,13 +116,16 @@ def create_app(
     script_hosts: Iterable[str] | None = None,
     docs: bool = True,
     admin_token: str | None = None,
+    admin_hosts: Iterable[str] = (),
     chaos: ChaosSpec | None = None,
     journal_size: int = DEFAULT_CAPACITY,
 ) -> Emulator:
     """Build the emulator from a seed file (the default fixtures when none is given).
 
     ``admin=False`` leaves out the control plane under ``/__admin``; ``admin_token`` makes every control call send
-    ``Authorization: Bearer <admin_token>``. ``docs=False`` leaves out Swagger UI at ``/docs`` and the contract at
+    ``Authorization: Bearer <admin_token>``. The control plane answers requests addressed (``Host``) to loopback
+    names and to ``admin_hosts`` (``*``: any, for a server listening on every address behind an admin token), and
+    none a web page of another origin could send. ``docs=False`` leaves out Swagger UI at ``/docs`` and the contract at
     ``/openapi.yaml`` and ``/openapi.json``. ``script_hosts`` are the hosts the script test endpoint and the call
     simulator may fetch from (loopback when none are given; ``*`` for any). ``chaos`` is the default random-fault
     setting (``--chaos``), restored by every full reset. The request journal keeps the last ``journal_size`` calls.
@@ -125,4 +134,4 @@ def create_app(
         fixtures = load_fixtures(fixtures)
     policy = FetchPolicy.from_hosts(script_hosts)
     state = EmulatorState(fixtures, clock, policy, journal_size=journal_size, chaos=chaos)
-    return Emulator(state, admin=admin, admin_token=admin_token, docs=docs)
+    return Emulator(state, admin=admin, admin_token=admin_token, admin_hosts=admin_hosts, docs=docs)

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -76,8 +77,9 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
     return error_response(error, request.scope)
 
 
-def media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+def media_type(headers: Headers) -> str:
+    """The media type a request's ``Content-Type`` names, lower case, without parameters ("" when none)."""
+    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -151,7 +153,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
 async def body_fields(request: Request, operation: Operation) -> dict[str, Any]:
     """The request body of ``operation``, parsed and checked against the contract."""
     raw = await read_body(request)
-    kind = media_type(request)
+    kind = media_type(request.headers)
     if not kind and not raw:
         kind = next(iter(operation.body))
     if kind not in operation.body:

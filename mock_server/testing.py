@@ -49,7 +49,8 @@ class Call(Protocol):
     def __call__(self, function: Callable[[], T]) -> T: ...
 
 
-IN_PROCESS_URL = "http://apidaze-mock.local"
+# Under .localhost (RFC 6761), a name no public DNS can point elsewhere: the control plane answers it.
+IN_PROCESS_URL = "http://apidaze-mock.localhost"
 DEFAULT_CLIENT_ID = "apidaze-mock-tests"
 DEFAULT_CLIENT_SECRET = "apidaze-mock-tests-secret"  # noqa: S105 (a local demo secret)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -15,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server import __version__
 from mock_server.control import calls, clients, clock, faults, registrations, requests, snapshots
+from mock_server.control.guard import ControlGuardMiddleware
 from mock_server.errors import AdminTokenRequired, ApiError
 from mock_server.http import JSONResponse, api_error_handler, body_fields, error_response, http_exception_handler
 from mock_server.middleware.errors import ErrorsMiddleware
@@ -40,10 +42,14 @@ class AdminTokenMiddleware:
         await self.app(scope, receive, send)
 
 
-def create_control_app(state: EmulatorState, admin_token: str | None = None) -> Starlette:
+def create_control_app(
+    state: EmulatorState, admin_token: str | None = None, allowed_hosts: Iterable[str] = ()
+) -> Starlette:
     """``/__admin``: health, reset, clients, state, journal, faults, clock, SIP registrations and calls.
 
-    It drives the emulator's own state and owns none. With ``admin_token`` every call must send it as a bearer token.
+    It drives the emulator's own state and owns none. It answers requests addressed to loopback names or to
+    ``allowed_hosts`` (``*``: any), and none a web page of another origin could send (:mod:`.guard`). With
+    ``admin_token`` every call must send it as a bearer token.
     """
     reset_op = operations(ADMIN_SPEC)["adminReset"]
 
@@ -69,6 +75,7 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
         ],
         exception_handlers={ApiError: api_error_handler, HTTPException: http_exception_handler},
         middleware=[
+            Middleware(ControlGuardMiddleware, allowed_hosts=allowed_hosts),
             *([] if admin_token is None else [Middleware(AdminTokenMiddleware, token=admin_token)]),
             Middleware(ErrorsMiddleware, errors=state.server_errors, clock=state.clock),
         ],

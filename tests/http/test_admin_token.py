@@ -12,7 +12,9 @@ from mock_server.testing import InProcessTransport
 
 
 def test_with_an_admin_token_every_control_call_must_send_it() -> None:
-    http = httpx.Client(base_url="http://emulator", transport=InProcessTransport(create_app(admin_token="t0p")))
+    http = httpx.Client(
+        base_url="http://emulator.localhost", transport=InProcessTransport(create_app(admin_token="t0p"))
+    )
     refused = http.get("/__admin/health")
     assert refused.status_code == 401
     assert refused.json()["name"] == "AdminTokenRequired"
@@ -27,7 +29,7 @@ def test_with_an_admin_token_every_control_call_must_send_it() -> None:
 
 
 def test_without_the_control_plane_admin_paths_are_plain_404s() -> None:
-    http = httpx.Client(base_url="http://emulator", transport=InProcessTransport(create_app(admin=False)))
+    http = httpx.Client(base_url="http://emulator.localhost", transport=InProcessTransport(create_app(admin=False)))
     assert http.get("/__admin/health").status_code == 404
 
 
