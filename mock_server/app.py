@@ -99,10 +99,12 @@ class Emulator:
             routes.append(Mount(ADMIN_PREFIX, app=self.control))
         if docs:
             routes.extend(docs_routes())
-        # Last, for every path not matched above: the API answers its own 404 in KPN's shape.
-        routes.append(Mount("", app=self.api))
         self.app = Starlette(routes=routes)
         self.app.router.redirect_slashes = False
+        # Every path not matched above goes to the API, which answers its own 404 in KPN's shape. As the router's
+        # default, not a Mount(""): a Mount's pattern does not match a path holding a decoded newline (%0A), which
+        # got Starlette's plain-text "Not Found" without the contract's headers.
+        self.app.router.default = self.api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)

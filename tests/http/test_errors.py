@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -7,6 +9,7 @@ from starlette.testclient import TestClient
 
 from mock_server.app import Emulator
 from mock_server.paths import API_PREFIX
+from tests.asgi_call import call
 from tests.conftest import Api
 
 ERROR_FIELDS = {"transactionId", "status", "name", "message", "info"}
@@ -166,3 +169,20 @@ def test_a_trailing_slash_is_a_404_not_a_redirect_to_the_hosts_name(api: Api, pa
     assert "location" not in response.headers
     assert set(response.json()) == ERROR_FIELDS
     assert response.json()["name"] == "NotFound"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "name"),
+    [
+        (API_PREFIX + "/sipaccounts/a\nb/status", 401, "MissingToken"),
+        ("/x\ny", 404, "NotFound"),
+        ("/__admin/a\nb", 404, "NotFound"),
+    ],
+)
+def test_a_path_holding_a_newline_is_answered_by_the_api_in_kpns_shape(
+    emulator: Emulator, path: str, status: int, name: str
+) -> None:
+    # %0A decodes to a newline, which Starlette's Mount patterns do not match: that got a plain-text "Not Found".
+    answered, headers, body = asyncio.run(call(emulator, "GET", path, []))
+    assert (answered, json.loads(body)["name"]) == (status, name)
+    assert (b"api-version", b"v1.1.1") in headers
