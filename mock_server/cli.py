@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--script-hosts",
         nargs="+",
         metavar="HOST",
-        help="hosts the script test endpoint and call simulator may fetch from (default: loopback; '*': any)",
+        help="hosts the script test endpoint and call simulator may fetch from (default: loopback, or none when "
+        "--host is beyond loopback; '*': any)",
     )
     parser.add_argument(
         "--log-level", choices=LEVELS, default="info", help="least severe messages logged (default: %(default)s)"
@@ -91,6 +92,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Addresses that listen on every interface: the names clients use for the machine cannot be known.
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # noqa: S104 (names to recognise, not to bind)
+
+
+def script_hosts(host: str, given: list[str] | None) -> list[str] | None:
+    """``--script-hosts``, or by default loopback (``None``) on loopback and no host at all beyond it.
+
+    Beyond loopback anyone with the demo credentials could otherwise make the emulator fetch this machine's own
+    loopback services through a script test.
+    """
+    if given is not None:
+        return given
+    return None if is_loopback(host) else []
+
+
+def admin_hosts(host: str) -> list[str]:
+    """The ``Host`` names the control plane answers besides loopback ones: the listening address, or any name when
+    it listens on every address (beyond loopback the admin token is then what keeps others out)."""
+    return ["*"] if host in WILDCARD_HOSTS else [host]
+
+
 class _Server(uvicorn.Server):
     """uvicorn's server, with a hook that runs after a graceful shutdown.
 
@@ -130,9 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     emulator = create_app(
         fixtures,
-        script_hosts=args.script_hosts,
+        script_hosts=script_hosts(args.host, args.script_hosts),
         admin=not args.no_admin,
         admin_token=args.admin_token,
+        admin_hosts=admin_hosts(args.host),
         chaos=chaos,
     )
     if args.state_file is not None:
@@ -158,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  docs:    {base}/docs")
         if not args.no_admin:
             print(f"  admin:   {base}/__admin" + (" (bearer admin token required)" if args.admin_token else ""))
+        print(f"  scripts: fetched from {emulator.state.script_policy.describe()}")
         if chaos is not None:
             print(f"  chaos:   seed {chaos.seed}, faults on {chaos.rate:.0%} of calls")
         if args.state_file is not None:

@@ -46,9 +46,11 @@ class FetchPolicy:
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> FetchPolicy:
-        """A policy from a list such as ``--script-hosts``'s; an empty list means loopback only."""
-        chosen = frozenset(host.strip().lower() for host in hosts or () if host.strip()) or frozenset({LOOPBACK})
-        return cls(chosen, timeout_seconds, max_bytes)
+        """A policy from a list such as ``--script-hosts``'s; ``None`` means loopback only, an empty list no host at
+        all (the default of an emulator listening beyond loopback)."""
+        if hosts is None:
+            return cls(frozenset({LOOPBACK}), timeout_seconds, max_bytes)
+        return cls(frozenset(host.strip().lower() for host in hosts if host.strip()), timeout_seconds, max_bytes)
 
     def refusal(self, url: str) -> str | None:
         """Why ``url`` may not be fetched, or ``None``."""
@@ -67,7 +69,18 @@ class FetchPolicy:
             return None
         if LOOPBACK in self.allowed_hosts and is_loopback(host):
             return None
+        if not self.allowed_hosts:
+            return (
+                f"host {host!r} is not allowed: this emulator listens beyond loopback and fetches scripts from no "
+                "host unless started with --script-hosts"
+            )
         return f"host {host!r} is not allowed (allowed: {', '.join(sorted(self.allowed_hosts))}); see --script-hosts"
+
+    def describe(self) -> str:
+        """The hosts scripts may come from, for the banner."""
+        if not self.allowed_hosts:
+            return "no host (listening beyond loopback: allow some with --script-hosts)"
+        return "any host" if ANY_HOST in self.allowed_hosts else ", ".join(sorted(self.allowed_hosts))
 
 
 @dataclass(frozen=True)
