@@ -53,7 +53,7 @@ def create_api_app(state: EmulatorState) -> Starlette:
         routes=[
             *oauth.routes(state.clients, state.tokens),
             *sip_accounts.routes(context),
-            *external_scripts.routes(context, state.script_policy),
+            *external_scripts.routes(context, state.script_runner),
         ],
         middleware=[
             Middleware(HeadersMiddleware),

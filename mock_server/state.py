@@ -23,6 +23,7 @@ from mock_server.errors import ClientAlreadyExists, ClientNotFound
 from mock_server.fixtures import Fixtures
 from mock_server.paths import API_PREFIX
 from mock_server.scripts.fetch import FetchPolicy
+from mock_server.scripts.isolation import ScriptRunner
 
 
 class EmulatorState:
@@ -40,6 +41,8 @@ class EmulatorState:
         self.fixtures = fixtures
         # Where the test endpoint and the call simulator may fetch scripts from: configuration, never reset.
         self.script_policy = script_policy or FetchPolicy()
+        # Runs their fetches and checks in child processes, within a CPU and a wall-clock budget.
+        self.script_runner = ScriptRunner(self.script_policy)
         self.clock = clock or Clock()
         self.clients = ClientRegistry()
         self.tokens = TokenStore(self.clock.now, fixtures.token_lifetime_seconds)

@@ -71,7 +71,7 @@ def create_control_app(
             *faults.routes(state.faults),
             *clock.routes(state.clock),
             *registrations.routes(state.backends),
-            *calls.routes(state.script_policy),
+            *calls.routes(state.script_runner),
         ],
         exception_handlers={ApiError: api_error_handler, HTTPException: http_exception_handler},
         middleware=[

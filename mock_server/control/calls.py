@@ -9,8 +9,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_server.http import JSONResponse, body_fields
-from mock_server.scripts.fetch import CALL_FIELDS, CallParameters, FetchPolicy, ScriptFetcher
-from mock_server.scripts.simulator import MAX_FETCHES, CallScript, simulate
+from mock_server.scripts.fetch import CALL_FIELDS, CallParameters
+from mock_server.scripts.isolation import ScriptRunner
+from mock_server.scripts.simulator import MAX_FETCHES, CallScript
 from mock_server.spec import ADMIN_SPEC, operations
 
 
@@ -31,12 +32,12 @@ def call_script(fields: dict[str, Any]) -> CallScript:
     )
 
 
-def routes(policy: FetchPolicy) -> list[Route]:
+def routes(runner: ScriptRunner) -> list[Route]:
     call_op = operations(ADMIN_SPEC)["adminSimulateCall"]
-    fetcher = ScriptFetcher(policy)
 
     async def call(request: Request) -> Response:
         script = call_script(await body_fields(request, call_op))
-        return JSONResponse({"events": await simulate(script, fetcher)})
+        # In a child process, within an overall deadline and a CPU budget (scripts.isolation).
+        return JSONResponse({"events": await runner.simulate(script)})
 
     return [Route("/calls", call, methods=["POST"])]

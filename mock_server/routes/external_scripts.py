@@ -10,13 +10,12 @@ from mock_server.errors import ExternalScriptNotFound
 from mock_server.http import JSONResponse, body_fields, query_fields
 from mock_server.paths import API_PREFIX
 from mock_server.routes.context import RouteContext
-from mock_server.scripts.fetch import CallParameters, FetchPolicy, ScriptFetcher
-from mock_server.scripts.report import inspect_script
+from mock_server.scripts.fetch import CallParameters
+from mock_server.scripts.isolation import ScriptRunner
 from mock_server.spec import operations
 
 
-def routes(context: RouteContext, script_policy: FetchPolicy | None = None) -> list[Route]:
-    fetcher = ScriptFetcher(script_policy)
+def routes(context: RouteContext, runner: ScriptRunner) -> list[Route]:
     ops = operations()
     create_op, update_op = ops["createExternalScript"], ops["updateExternalScript"]
     item_op, test_op = ops["getExternalScript"], ops["testExternalScript"]
@@ -52,7 +51,8 @@ def routes(context: RouteContext, script_policy: FetchPolicy | None = None) -> l
             tested = script.to_api()
         else:
             tested = {"id": "", "name": "", "url": url, "created_at": "", "updated_at": ""}
-        report = await inspect_script(fetcher, url, CallParameters.from_query(params))
+        # In a child process within a budget: a heavy script costs its caller time, not everyone else.
+        report = await runner.inspect(url, CallParameters.from_query(params))
         return JSONResponse([{**tested, **report.to_api()}])
 
     base = f"{API_PREFIX}/externalscripts"

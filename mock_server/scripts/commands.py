@@ -46,7 +46,7 @@ def check_script_command(argv: Sequence[str]) -> int:
             print(f"apidaze-mock check-script: {error}", file=sys.stderr)
             return 2
         return _print_findings(args.target, check(document).findings)
-    fetcher = ScriptFetcher(FetchPolicy.from_hosts(args.script_hosts))
+    fetcher = ScriptFetcher(FetchPolicy.from_hosts(args.script_hosts or None))
     report = asyncio.run(inspect_script(fetcher, args.target, CallParameters()))
     return _print_findings(args.target, report.findings)
 
@@ -79,7 +79,7 @@ def call_command(argv: Sequence[str]) -> int:
         )
     except ValueError as error:
         parser.error(str(error))
-    events = asyncio.run(simulate(script, ScriptFetcher(FetchPolicy.from_hosts(args.script_hosts))))
+    events = asyncio.run(simulate(script, ScriptFetcher(FetchPolicy.from_hosts(args.script_hosts or None))))
     print(json.dumps({"events": events}, indent=2, ensure_ascii=False))
     return 0
 

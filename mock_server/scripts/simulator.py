@@ -203,6 +203,13 @@ def _number(text: str) -> int | str:
     return text if number is None else number
 
 
-async def simulate(script: CallScript, fetch: Fetch) -> list[Event]:
-    """Play one inbound call against ``script.url``; the transcript of events, in order."""
-    return await _Call(script, fetch).run()
+async def simulate(script: CallScript, fetch: Fetch, transcript: list[Event] | None = None) -> list[Event]:
+    """Play one inbound call against ``script.url``; the transcript of events, in order.
+
+    ``transcript``, when given, is filled as the call goes, so a caller that stops the call early keeps what
+    happened until then.
+    """
+    call = _Call(script, fetch)
+    if transcript is not None:
+        call.events = transcript
+    return await call.run()
