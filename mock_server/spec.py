@@ -90,11 +90,9 @@ def secret_fields() -> frozenset[str]:
     names: set[str] = set()
     for spec in SPECS:
         for node in _walk(load_spec(spec)):
-            if isinstance(node, dict) and isinstance(node.get("properties"), dict):
-                properties = node["properties"].items()
-                names.update(
-                    name for name, schema in properties if _resolve_any(spec, schema).get("format") == "password"
-                )
+            properties = node.get("properties") if isinstance(node, dict) else None
+            if isinstance(properties, dict):
+                names.update(name for name, schema in properties.items() if _is_password(spec, schema))
     return frozenset(names)
 
 
