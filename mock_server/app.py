@@ -127,10 +127,11 @@ def create_app(
     ``admin=False`` leaves out the control plane under ``/__admin``; ``admin_token`` makes every control call send
     ``Authorization: Bearer <admin_token>``. The control plane answers requests addressed (``Host``) to loopback
     names and to ``admin_hosts`` (``*``: any, for a server listening on every address behind an admin token), and
-    none a web page of another origin could send. ``docs=False`` leaves out Swagger UI at ``/docs`` and the contract at
-    ``/openapi.yaml`` and ``/openapi.json``. ``script_hosts`` are the hosts the script test endpoint and the call
-    simulator may fetch from (loopback when none are given; ``*`` for any). ``chaos`` is the default random-fault
-    setting (``--chaos``), restored by every full reset. The request journal keeps the last ``journal_size`` calls.
+    none a web page of another origin could send. ``docs=False`` leaves out Swagger UI at ``/docs`` and the contract
+    at ``/openapi.yaml`` and ``/openapi.json``. ``script_hosts`` are the hosts the script test endpoint and the call
+    simulator may fetch from (loopback when ``None``; none at all when empty; ``*`` for any). ``chaos`` is the
+    default random-fault setting (``--chaos``), restored by every full reset. The request journal keeps the last
+    ``journal_size`` calls.
     """
     if not isinstance(fixtures, Fixtures):
         fixtures = load_fixtures(fixtures)
