@@ -99,3 +99,10 @@ def test_whole_numbers_written_as_floats_are_read_as_integers(http: httpx.Client
     assert rule.status_code == 201
     assert (rule.json()["times"], rule.json()["seed"], rule.json()["remaining"]) == (2, 7, 2)
     assert '"times":2,' in rule.text
+
+
+def test_a_latency_written_as_a_float_is_a_delay_not_a_500(http: httpx.Client) -> None:
+    # The admin fuzz run found it on main: latency_ms 5.0 passed the schema, then 'float' is not subscriptable.
+    reply = http.post("/__admin/faults", json={"latency_ms": 5.0, "client_id": "nobody"})
+    assert reply.status_code == 201, reply.text
+    assert reply.json()["latency_ms"] == [5, 5]
