@@ -51,11 +51,11 @@ async def _oauth_error(request: Request, exc: Exception) -> Response:
 def create_api_app(state: EmulatorState) -> Starlette:
     """The emulated API: its routes behind the request chain, its errors in KPN's shape."""
     context = RouteContext(state.backends, state.api_options, lambda: state.sip_address)
-    return Starlette(
+    api = Starlette(
         routes=[
             *oauth.routes(state.clients, state.tokens),
             *sip_accounts.routes(context),
-            *external_scripts.routes(context, state.script_policy),
+            *external_scripts.routes(context, state.script_runner),
         ],
         middleware=[
             Middleware(HeadersMiddleware),
@@ -71,6 +71,10 @@ def create_api_app(state: EmulatorState) -> Starlette:
             HTTPException: http_exception_handler,
         },
     )
+    # No 307 to the same path without its trailing slash: its Location is built from the request's Host header, an
+    # open redirect. A trailing slash is a 404 in KPN's shape, like any other unknown path.
+    api.router.redirect_slashes = False
+    return api
 
 
 class Emulator:
@@ -81,11 +85,17 @@ class Emulator:
     """
 
     def __init__(
-        self, state: EmulatorState, *, admin: bool = True, admin_token: str | None = None, docs: bool = True
+        self,
+        state: EmulatorState,
+        *,
+        admin: bool = True,
+        admin_token: str | None = None,
+        admin_hosts: Iterable[str] = (),
+        docs: bool = True,
     ) -> None:
         self.state = state
         self.api = create_api_app(state)
-        self.control = create_control_app(state, admin_token) if admin else None
+        self.control = create_control_app(state, admin_token, admin_hosts) if admin else None
         routes: list[BaseRoute] = []
         if self.control is not None:
             routes.extend(admin_docs_routes())
@@ -95,8 +105,9 @@ class Emulator:
         # Every path not matched above goes to the API, which answers its own 404 in KPN's shape: as the router's
         # default, not a Mount(""), whose pattern does not match a path with a newline (%0A) in it. A plain Router,
         # not a third Starlette app: each side has its own error handling, and a Starlette layer here cost every
-        # call two more send wrappers and a Request.
-        self.app = Router(routes=routes, default=self.api)
+        # call two more send wrappers and a Request. No redirect of a trailing slash: its Location would be built
+        # from the request's Host header (an open redirect); such a path is the API's 404 like any other.
+        self.app = Router(routes=routes, default=self.api, redirect_slashes=False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
@@ -110,6 +121,7 @@ def create_app(
     script_hosts: Iterable[str] | None = None,
     docs: bool = True,
     admin_token: str | None = None,
+    admin_hosts: Iterable[str] = (),
     chaos: ChaosSpec | None = None,
     journal_size: int = DEFAULT_CAPACITY,
     response_style: str = "kpn",
@@ -118,10 +130,13 @@ def create_app(
     """Build the emulator from a seed file (the default fixtures when none is given).
 
     ``admin=False`` leaves out the control plane under ``/__admin``; ``admin_token`` makes every control call send
-    ``Authorization: Bearer <admin_token>``. ``docs=False`` leaves out Swagger UI at ``/docs`` and the contract at
-    ``/openapi.yaml`` and ``/openapi.json``. ``script_hosts`` are the hosts the script test endpoint and the call
-    simulator may fetch from (loopback when none are given; ``*`` for any). ``chaos`` is the default random-fault
-    setting (``--chaos``), restored by every full reset. The request journal keeps the last ``journal_size`` calls.
+    ``Authorization: Bearer <admin_token>``. The control plane answers requests addressed (``Host``) to loopback
+    names and to ``admin_hosts`` (``*``: any, for a server listening on every address behind an admin token), and
+    none a web page of another origin could send. ``docs=False`` leaves out Swagger UI at ``/docs`` and the contract
+    at ``/openapi.yaml`` and ``/openapi.json``. ``script_hosts`` are the hosts the script test endpoint and the call
+    simulator may fetch from (loopback when ``None``; none at all when empty; ``*`` for any). ``chaos`` is the
+    default random-fault setting (``--chaos``), restored by every full reset. The request journal keeps the last
+    ``journal_size`` calls.
     ``response_style`` (``kpn`` or ``upstream``) and ``strict`` are how the API treats clients that set neither
     (``--response-style``, ``--strict``; see ``docs/decisions.md``).
     """
@@ -132,4 +147,4 @@ def create_app(
         raise ValueError(f"response_style must be one of {', '.join(response_styles())}, not {response_style!r}")
     options = ApiOptions(response_style, strict)
     state = EmulatorState(fixtures, clock, policy, journal_size=journal_size, chaos=chaos, api_options=options)
-    return Emulator(state, admin=admin, admin_token=admin_token, docs=docs)
+    return Emulator(state, admin=admin, admin_token=admin_token, admin_hosts=admin_hosts, docs=docs)

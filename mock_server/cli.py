@@ -166,6 +166,26 @@ def _sip_side(args: argparse.Namespace, emulator: Emulator) -> SipServer | None:
     return sip
 
 
+# Addresses that listen on every interface: the names clients use for the machine cannot be known.
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # noqa: S104 (names to recognise, not to bind)
+
+
+def allowed_script_hosts(host: str, given: list[str]) -> list[str]:
+    """Where scripts may come from: loopback and ``--script-hosts`` on a loopback ``--host``; beyond loopback only
+    the ``--script-hosts`` given, none by default.
+
+    Beyond loopback anyone with the demo credentials could otherwise make the emulator fetch this machine's own
+    loopback services through a script test.
+    """
+    return script_hosts(given) if is_loopback(host) else list(given)
+
+
+def admin_hosts(host: str) -> list[str]:
+    """The ``Host`` names the control plane answers besides loopback ones: the listening address, or any name when
+    it listens on every address (beyond loopback the admin token is then what keeps others out)."""
+    return ["*"] if host in WILDCARD_HOSTS else [host]
+
+
 class _Server(uvicorn.Server):
     """uvicorn's server, with a hook that runs after a graceful shutdown.
 
@@ -222,9 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     emulator = create_app(
         fixtures,
-        script_hosts=script_hosts(args.script_hosts),
+        script_hosts=allowed_script_hosts(args.host, args.script_hosts),
         admin=not args.no_admin,
         admin_token=args.admin_token,
+        admin_hosts=admin_hosts(args.host),
         chaos=chaos,
         response_style=args.response_style,
         strict=args.strict,
@@ -264,6 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  sip:     udp+tcp {_hostport(sip.host, sip.port)} (softphones: domain = the client's domain, "
                 "outbound proxy = this address)"
             )
+        print(f"  scripts: fetched from {emulator.state.script_policy.describe()}")
         if chaos is not None:
             print(f"  chaos:   seed {chaos.seed}, faults on {chaos.rate:.0%} of calls")
         if args.state_file is not None:

@@ -48,6 +48,19 @@ class Forbidden(ApiError):
     status, name, message = 403, "Forbidden", "This client may not call this operation."
 
 
+class HostNotAllowed(Forbidden):
+    name = "HostNotAllowed"
+    message = (
+        "The control plane answers requests addressed to loopback (localhost, 127.0.0.1, [::1]) or to the host it "
+        "was started on: a web page that reached it under another name (DNS rebinding) may not drive it."
+    )
+
+
+class OriginNotAllowed(Forbidden):
+    name = "OriginNotAllowed"
+    message = "The control plane refuses calls from a web page of another origin (cross-site requests)."
+
+
 class NotFound(ApiError):
     status, name, message = 404, "NotFound", "No such resource or path."
 

@@ -8,15 +8,16 @@ with a message that names the place, never a half-loaded state.
 
 from __future__ import annotations
 
+import copy
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import yaml
 
 from mock_server.domain.clients import Client, QuotaPolicy
-from mock_server.spec import component_schema, operations, quotes_secret
+from mock_server.spec import component_schema, operations, whole_numbers
 
 DEFAULT_FIXTURES = "default.yaml"
 SECRET = "client_secret"  # noqa: S105 (the field's name)
@@ -51,7 +52,10 @@ def fixtures_dir() -> Path:
 
 
 def domain_for(client_id: str) -> str:
-    return f"{client_id}.apidaze.local"
+    """``<client_id>.apidaze.local``, a host name (admin.yaml's ``HostName``) whatever the id: each run of characters
+    a label cannot hold reads ``-`` (``my_client`` gets ``my-client.apidaze.local``)."""
+    label = re.sub(r"[^A-Za-z0-9-]+", "-", client_id).strip("-")[:63].strip("-") or "client"
+    return f"{label}.apidaze.local"
 
 
 def client_from(definition: dict[str, Any], default_quota: QuotaPolicy) -> Client:
@@ -67,19 +71,11 @@ def client_from(definition: dict[str, Any], default_quota: QuotaPolicy) -> Clien
     )
 
 
-def _problem(source: str, error: jsonschema_rs.ValidationError) -> str:
-    where = "/" + "/".join(map(str, error.instance_path))
-    if quotes_secret(error, (SECRET,)):
-        # The validator's message quotes the value; a secret must not reach a terminal or a CI log.
-        return f"{source}: {where}: breaks the {error.schema_path[-1]!s} rule (not quoted: it holds a {SECRET})"
-    return f"{source}: {where}: {error.message}"
-
-
 def parse_fixtures(document: Any, source: str = "fixtures") -> Fixtures:
-    document = {} if document is None else document  # an empty file
-    problems = [_problem(source, error) for error in component_schema("SeedFile").iter_errors(document)]
+    document = {} if document is None else whole_numbers(copy.deepcopy(document))  # None: an empty file
+    problems = component_schema("SeedFile").problems(document)
     if problems:
-        raise FixtureError("\n".join(problems))
+        raise FixtureError("\n".join(f"{source}: {problem.pointer}: {problem.message}" for problem in problems))
     # What no schema can say: ids and usernames that must differ, and no field the API would ignore (its bodies are
     # open, as form parameters are; in a seed file such a field is a typo).
     account_fields = operations()["createSipAccount"].body_fields

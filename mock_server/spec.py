@@ -19,9 +19,10 @@ the body's form (``array``, ``object`` or ``none``), so routes read their status
 
 from __future__ import annotations
 
+import copy
 import math
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -100,14 +101,47 @@ class Success:
 
 @dataclass(frozen=True)
 class Problem:
-    """One broken rule: where (``body.username``) and what."""
+    """One broken rule: where (``body.username``; ``pointer`` says it as a JSON pointer) and what."""
 
     location: str
     message: str
     rule: str
+    # The same place as a JSON pointer, for messages about a document (a seed file); not part of what a problem is.
+    pointer: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    """``node`` and every value nested in it, without recursion."""
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        yield item
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
+def _is_password(spec: str, schema: Any) -> bool:
+    return _resolve_any(spec, schema).get("format") == "password"
+
+
+@cache
+def secret_fields() -> frozenset[str]:
+    """Names of the properties the contract files mark as secrets (``format: password``): ``client_secret``, ...
+
+    The one rule for error wording: a message never quotes a value held under one of these names.
+    """
+    names: set[str] = set()
+    for spec in SPECS:
+        for node in _walk(load_spec(spec)):
+            properties = node.get("properties") if isinstance(node, dict) else None
+            if isinstance(properties, dict):
+                names.update(name for name, schema in properties.items() if _is_password(spec, schema))
+    return frozenset(names)
 
 
 # Errors whose messages name properties and never quote a value.
@@ -118,22 +152,14 @@ _NAMES_ONLY = (
 )
 
 
-def quotes_secret(error: jsonschema_rs.ValidationError, secrets: Collection[str]) -> bool:
-    """Whether the error's message may quote a value of a ``secrets`` field: the value itself, or one holding it."""
+def quotes_secret(error: jsonschema_rs.ValidationError) -> bool:
+    """Whether the error's message may quote a secret: the value of a secret field, or a value that holds one."""
     if isinstance(error.kind, _NAMES_ONLY):
         return False
-    if error.instance_path and error.instance_path[-1] in secrets:
+    secrets = secret_fields()
+    if any(part in secrets for part in error.instance_path):
         return True
-    pending = [error.instance]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            if any(name in value for name in secrets):
-                return True
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
+    return any(isinstance(value, dict) and not secrets.isdisjoint(value) for value in _walk(error.instance))
 
 
 def _location(error: jsonschema_rs.ValidationError, prefix: str) -> str:
@@ -141,13 +167,14 @@ def _location(error: jsonschema_rs.ValidationError, prefix: str) -> str:
     return f"{prefix}.{path}" if path else prefix
 
 
-def _describe(error: jsonschema_rs.ValidationError, prefix: str, secrets: Collection[str] = ()) -> Problem:
+def _describe(error: jsonschema_rs.ValidationError, prefix: str) -> Problem:
     location = _location(error, prefix)
     rule = str(error.schema_path[-1]) if error.schema_path else "schema"
-    if secrets and quotes_secret(error, secrets):
-        # The validator's message quotes the value: a token or a password must not reach a journal or a CI log.
-        return Problem(location, f"breaks the {rule} rule (the value is not quoted: it holds a secret)", rule)
-    return Problem(location, error.message, rule)
+    pointer = "/" + "/".join(str(part) for part in error.instance_path)
+    if quotes_secret(error):
+        # The validator's message quotes the value, and a secret must reach no terminal, CI log or HTTP client.
+        return Problem(location, f"breaks the {rule} rule (not quoted: it is or holds a secret)", rule, pointer)
+    return Problem(location, error.message, rule, pointer)
 
 
 # The validator's messages for these quote the whole instance (a body may hold a SIP password or a token) and say
@@ -177,7 +204,7 @@ def _types_wanted(branch: list[jsonschema_rs.ValidationError], here: list[str | 
     ]
 
 
-def _explained(error: jsonschema_rs.ValidationError, prefix: str, secrets: Collection[str]) -> list[Problem]:
+def _explained(error: jsonschema_rs.ValidationError, prefix: str) -> list[Problem]:
     """What ``error`` says is wrong, as problems: a ``oneOf`` or ``anyOf`` by the errors of the alternative meant."""
     kind = error.kind
     location = _location(error, prefix)
@@ -186,13 +213,13 @@ def _explained(error: jsonschema_rs.ValidationError, prefix: str, secrets: Colle
             Problem(location, "fits more than one of the schemas its oneOf lists; it must fit exactly one", "oneOf")
         ]
     if not isinstance(kind, _ALTERNATIVES):
-        return [_describe(error, prefix, secrets)]
+        return [_describe(error, prefix)]
     # The alternative meant is the one of the instance's own JSON type (the contract's [array form, object form]: an
     # array is meant as the array form, whatever else is wrong with it), and its errors say what is wrong.
     wanted = [_types_wanted(branch, error.instance_path) for branch in kind.context]
     meant = [branch for branch, types in zip(kind.context, wanted, strict=True) if not types]
     if len(meant) == 1:
-        return [problem for failure in meant[0] for problem in _explained(failure, prefix, secrets)]
+        return [problem for failure in meant[0] for problem in _explained(failure, prefix)]
     if not meant:
         allowed = " or ".join(sorted({name for types in wanted for name in types}))
         return [Problem(location, f"{_json_type(error.instance)} where the contract allows {allowed}", "type")]
@@ -201,7 +228,7 @@ def _explained(error: jsonschema_rs.ValidationError, prefix: str, secrets: Colle
         "; ".join(
             problem.message if problem.location == location else str(problem)
             for failure in branch
-            for problem in _explained(failure, prefix, secrets)
+            for problem in _explained(failure, prefix)
         )
         for branch in meant
     )
@@ -234,28 +261,56 @@ class Schema:
         self._prefix = prefix
 
     def iter_errors(self, instance: Any) -> Iterator[jsonschema_rs.ValidationError]:
+        """The validator's own errors; their messages may quote values, secrets too (:meth:`problems` does not)."""
         return self._validator.iter_errors(instance)
 
-    def problems(self, instance: Any, secrets: Collection[str] = ()) -> list[Problem]:
-        """Every broken rule, named; empty when ``instance`` is valid. Values of ``secrets`` fields are not quoted."""
+    def problems(self, instance: Any) -> list[Problem]:
+        """Every broken rule, worded without quoting a secret; empty when ``instance`` is valid."""
+        # is_valid stops at the first broken rule and builds no error objects: the common, valid case pays only that.
         if self._validator.is_valid(instance):
             return []
         return [
-            problem
-            for error in self._validator.iter_errors(instance)
-            for problem in _explained(error, self._prefix, secrets)
+            problem for error in self._validator.iter_errors(instance) for problem in _explained(error, self._prefix)
         ]
 
     def check(self, instance: Any) -> None:
-        # is_valid stops at the first broken rule and builds no error objects: the common, valid case pays only that.
-        if self._validator.is_valid(instance):
-            return
-        problems = [_describe(error, self._prefix) for error in self._validator.iter_errors(instance)]
+        problems = self.problems(instance)
         if problems:
             raise InvalidRequest(
                 message="; ".join(str(problem) for problem in problems),
                 info="; ".join(f"{problem.location}: {problem.rule}" for problem in problems),
             )
+
+
+# Beyond this a float no longer holds every whole number exactly.
+_EXACT = 2**53
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT else value
+
+
+def whole_numbers(document: Any) -> Any:
+    """``document`` with every whole number written as a float (``5.0``, ``1e3``) read as an int, changed in place.
+
+    JSON does not tell ``5`` from ``5.0`` and JSON Schema's ``integer`` accepts both, so the emulator reads both as
+    5: a quota limit sent as ``1e3`` is 1000 in its header, not ``1000.0``. Floats beyond 2^53 stay floats, and
+    every integer the contracts accept is bounded below that.
+    """
+    pending = [document]
+    while pending:  # no recursion: orjson reads documents 1024 levels deep
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                item[key] = _whole(value)
+                if isinstance(value, dict | list):
+                    pending.append(value)
+        elif isinstance(item, list):
+            for index, value in enumerate(item):
+                item[index] = _whole(value)
+                if isinstance(value, dict | list):
+                    pending.append(value)
+    return _whole(document)
 
 
 # JSON's own spelling of numbers, ASCII digits only: int() alone would also take " 5", "1_000" and Arabic-Indic digits.
@@ -344,7 +399,7 @@ class AnswerRules:
             for kind, media in definition.get("content", {}).items()
         }
 
-    def problems(self, headers: Mapping[str, str], body: bytes, secrets: Collection[str] = ()) -> list[Problem]:
+    def problems(self, headers: Mapping[str, str], body: bytes) -> list[Problem]:
         """What this answer breaks. ``headers`` maps lower-case names to values (the first, when repeated)."""
         found: list[Problem] = []
         for header in self.headers:
@@ -354,10 +409,10 @@ class AnswerRules:
                     found.append(Problem(f"header.{header.name}", f"the {header.name} header is missing", "required"))
                 continue
             found.extend(header.schema.problems(_typed(value, header.types) if header.types else value))
-        found.extend(self._body_problems(headers.get("content-type"), body, secrets))
+        found.extend(self._body_problems(headers.get("content-type"), body))
         return found
 
-    def _body_problems(self, content_type: str | None, body: bytes, secrets: Collection[str]) -> list[Problem]:
+    def _body_problems(self, content_type: str | None, body: bytes) -> list[Problem]:
         if not self.content:
             if body:
                 return [Problem("body", f"a {len(body)}-byte body where the contract documents none", "content")]
@@ -376,7 +431,7 @@ class AnswerRules:
             document = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             return [Problem("body", f"not JSON: {exc}", "json")]
-        return schema.problems(document, secrets)
+        return schema.problems(document)
 
 
 @dataclass
@@ -428,19 +483,17 @@ class Operation:
             return rules
         return None
 
-    def answer_problems(
-        self, status: int, headers: Mapping[str, str], body: bytes, secrets: Collection[str] = ()
-    ) -> list[Problem]:
+    def answer_problems(self, status: int, headers: Mapping[str, str], body: bytes) -> list[Problem]:
         """What an answer breaks: an undocumented status, a missing or wrong header, a body off its schema.
 
-        ``headers`` maps lower-case names to values. Values of ``secrets`` fields are never quoted.
+        ``headers`` maps lower-case names to values. A secret (:func:`secret_fields`) is never quoted.
         """
         rules = self.answer(status)
         if rules is None:
             documented = ", ".join(self.responses)
             message = f"{status} is not a documented status of {self.operation_id} (documented: {documented})"
             return [Problem("status", message, "status")]
-        return rules.problems(headers, body, secrets)
+        return rules.problems(headers, body)
 
     def check_query(self, params: dict[str, str], strict: bool = False) -> dict[str, Any]:
         """The query as its schema types, checked against the contract (its strict reading with ``strict``)."""
@@ -497,6 +550,19 @@ def _parameters(spec: str, parameters: list[dict[str, Any]], where: str) -> _Par
         "required": [parameter["name"] for parameter in chosen if parameter.get("required")],
     }
     return _Parameters(Schema(schema, spec, where), Schema(schema, spec, where, strict=True), types)
+
+
+def _resolve_any(spec: str, node: Any) -> dict[str, Any]:
+    """``node`` with its ``$ref`` followed, into the other contract file too; {} for anything but a schema object."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        target, _, pointer = node["$ref"].partition("#")
+        spec = target or spec
+        if spec not in SPECS:
+            return {}
+        node = load_spec(spec)
+        for part in pointer.removeprefix("/").split("/") if pointer else ():
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+    return node if isinstance(node, dict) else {}
 
 
 def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -571,9 +637,14 @@ def _successes(document: dict[str, Any], operation: dict[str, Any]) -> dict[str,
     return successes
 
 
-def check_admin_body(operation_id: str, document: Any) -> None:
-    """Check a control-plane body given in Python (the test handle, a state file) as its endpoint checks it."""
+def check_admin_body(operation_id: str, document: Any) -> Any:
+    """Check a control-plane body given in Python (the test handle, a state file) as its endpoint checks it.
+
+    Returns a copy as the endpoint reads it: whole numbers as ints (:func:`whole_numbers`).
+    """
+    document = whole_numbers(copy.deepcopy(document))
     operations(ADMIN_SPEC)[operation_id].body["application/json"].check(document)
+    return document
 
 
 @cache

@@ -24,6 +24,7 @@ from mock_server.errors import ClientAlreadyExists, ClientNotFound
 from mock_server.fixtures import Fixtures, client_from
 from mock_server.paths import API_PREFIX
 from mock_server.scripts.fetch import FetchPolicy
+from mock_server.scripts.isolation import ScriptRunner
 
 
 class EmulatorState:
@@ -47,6 +48,8 @@ class EmulatorState:
         self.api_options = api_options or ApiOptions()
         # Served over HTTPS from the local CA: the CA certificate a client trusts (configuration, never reset).
         self.ca_bundle: str | None = None
+        # Runs their fetches and checks in child processes, within a CPU and a wall-clock budget.
+        self.script_runner = ScriptRunner(self.script_policy)
         self.clock = clock or Clock()
         self.clients = ClientRegistry()
         self.tokens = TokenStore(self.clock.now, fixtures.token_lifetime_seconds)

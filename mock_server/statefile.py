@@ -28,8 +28,7 @@ def load_state_file(state: EmulatorState, path: Path) -> bool:
         document = json.loads(text)
         if not isinstance(document, dict):
             raise StateFileError(f"{path}: a snapshot is a JSON object")
-        check_admin_body("adminImportState", document)
-        state.import_state(document)
+        state.import_state(check_admin_body("adminImportState", document))
     except StateFileError:
         raise
     except ValueError as exc:

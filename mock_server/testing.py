@@ -57,7 +57,8 @@ class Call(Protocol):
     def __call__(self, function: Callable[[], T], /) -> T: ...
 
 
-IN_PROCESS_URL = "http://apidaze-mock.local"
+# Under .localhost (RFC 6761), a name no public DNS can point elsewhere: the control plane answers it.
+IN_PROCESS_URL = "http://apidaze-mock.localhost"
 DEFAULT_CLIENT_ID = "apidaze-mock-tests"
 DEFAULT_CLIENT_SECRET = "apidaze-mock-tests-secret"  # noqa: S105 (a local demo secret)
 
@@ -76,8 +77,8 @@ class Credentials(NamedTuple):
 def _check(operation_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Check Python-given fields against the control plane's own schema (tuples count as arrays)."""
     document = {key: list(value) if isinstance(value, tuple) else value for key, value in fields.items()}
-    check_admin_body(operation_id, document)
-    return document
+    checked: dict[str, Any] = check_admin_body(operation_id, document)
+    return checked
 
 
 class Faults:

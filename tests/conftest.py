@@ -17,6 +17,9 @@ from mock_server.paths import API_PREFIX, TOKEN_PATH
 # (tests/plugin/conftest.py), which it loads only during collection.
 pytest_plugins = ["pytester"]
 
+# In-process clients call the emulator under a loopback name, as a local program would.
+LOCAL_URL = "http://testserver.localhost"
+
 # Frozen at a known instant (Friday 2026-11-27 10:00:30 UTC), so windows and timestamps are predictable.
 START = 1795773630.0
 
@@ -89,7 +92,8 @@ def emulator(clock: Clock) -> Emulator:
 
 @pytest.fixture
 def api(emulator: Emulator) -> Iterator[Api]:
-    with TestClient(emulator, raise_server_exceptions=True) as client:
+    # A loopback name: the control plane answers no other Host (DNS rebinding).
+    with TestClient(emulator, base_url=LOCAL_URL, raise_server_exceptions=True) as client:
         yield Api(client, emulator)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server import __version__
 from mock_server.control import calls, clients, clock, faults, registrations, requests, snapshots
+from mock_server.control.guard import ControlGuardMiddleware
 from mock_server.errors import AdminTokenRequired, ApiError
 from mock_server.http import JSONResponse, api_error_handler, body_fields, error_response, http_exception_handler
 from mock_server.middleware.errors import ErrorsMiddleware
@@ -41,10 +43,14 @@ class AdminTokenMiddleware:
         await self.app(scope, receive, send)
 
 
-def create_control_app(state: EmulatorState, admin_token: str | None = None) -> Starlette:
+def create_control_app(
+    state: EmulatorState, admin_token: str | None = None, allowed_hosts: Iterable[str] = ()
+) -> Starlette:
     """``/__admin``: health, reset, clients, state, journal, faults, clock, SIP registrations and calls.
 
-    It drives the emulator's own state and owns none. With ``admin_token`` every call must send it as a bearer token.
+    It drives the emulator's own state and owns none. It answers requests addressed to loopback names or to
+    ``allowed_hosts`` (``*``: any), and none a web page of another origin could send (:mod:`.guard`). With
+    ``admin_token`` every call must send it as a bearer token.
     """
     reset_op = operations(ADMIN_SPEC)["adminReset"]
 
@@ -61,7 +67,7 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
         state.reset(fields.get("client_id"))
         return Response(status_code=204)
 
-    return Starlette(
+    control = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/reset", reset, methods=["POST"]),
@@ -71,11 +77,14 @@ def create_control_app(state: EmulatorState, admin_token: str | None = None) -> 
             *faults.routes(state.faults),
             *clock.routes(state.clock),
             *registrations.routes(state.backends, state.clock),
-            *calls.routes(state, state.calls, state.clock),
+            *calls.routes(state, state.script_runner, state.calls, state.clock),
         ],
         exception_handlers={ApiError: api_error_handler, HTTPException: http_exception_handler},
         middleware=[
+            Middleware(ControlGuardMiddleware, allowed_hosts=allowed_hosts),
             *([] if admin_token is None else [Middleware(AdminTokenMiddleware, token=admin_token)]),
             Middleware(ErrorsMiddleware, errors=state.server_errors, clock=state.clock),
         ],
     )
+    control.router.redirect_slashes = False  # as the API's: a redirect would be built from the Host header
+    return control

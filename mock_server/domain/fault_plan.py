@@ -28,6 +28,9 @@ class ChaosSpec:
     actions: tuple[str, ...] = ACTIONS
 
     def __post_init__(self) -> None:
+        # admin.yaml's Seed bound, for settings that come from the command line: the view must report it exactly.
+        if not 0 <= self.seed < 2**53:
+            raise ValueError("chaos seed must be between 0 and 2^53 - 1")
         if not self.actions or not set(self.actions) <= set(ACTIONS):
             raise ValueError(f"chaos actions must be some of {', '.join(ACTIONS)}")
         if not 0.0 <= self.rate <= 1.0:
@@ -44,7 +47,9 @@ class ChaosSpec:
                 raise ValueError
             return cls(int(seed), float(rate))
         except ValueError:
-            raise ValueError(f"--chaos wants SEED:RATE with an integer seed and 0 <= RATE <= 1, got {text!r}") from None
+            raise ValueError(
+                f"--chaos wants SEED:RATE with an integer seed from 0 to 2^53 - 1 and 0 <= RATE <= 1, got {text!r}"
+            ) from None
 
     @classmethod
     def from_fields(cls, fields: dict[str, Any]) -> ChaosSpec:

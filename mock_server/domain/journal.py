@@ -1,31 +1,39 @@
 """The request journal: what clients sent to the emulated API and what they got back, newest first.
 
 It is bounded: it keeps the last :data:`DEFAULT_CAPACITY` calls (``create_app(journal_size=...)`` changes that) and
-forgets older ones, and it shows at most :data:`BODY_LIMIT` bytes of each body. Recording is a cheap append;
-decoding, redaction and filtering happen only when someone reads the journal.
+forgets older ones, and of each call it keeps no more than it shows: :data:`BODY_LIMIT` bytes of each body, of the
+path, of the query and of the headers, so 1000 calls hold some 40 MB at the very worst. Recording is a cheap append;
+decoding, redaction and filtering wait until someone reads the journal, but for bodies over the limit, which are
+redacted as the call ends so only the text shown is kept.
 
-Secrets never leave it: the ``Authorization`` header keeps its scheme but not its credentials, ``client_secret`` in
-a request body, ``access_token``/``refresh_token`` in a response body and query values that may be secret (every
-one but ``grant_type`` on the token endpoint) read ``[redacted]``.
+Secrets never leave it: the ``Authorization`` header keeps its scheme but not its credentials; ``client_secret``,
+``access_token`` and ``refresh_token`` in a request or reply body, found by their parsed keys (see
+:func:`redact_body`), and query values that may be secret (every one but ``grant_type`` on the token endpoint) read
+``[redacted]``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
+import orjson
+
 from mock_server.clock import iso_utc
-from mock_server.domain.faults import path_pattern
+from mock_server.domain.faults import PathPattern
 
 DEFAULT_CAPACITY = 1000
 BODY_LIMIT = 8 * 1024
 REDACTED = "[redacted]"
-_SECRET_FIELDS = ("client_secret",)
-_SECRET_REPLY_FIELDS = ("access_token", "refresh_token")
+# Keys whose values a body never shows, in requests and replies alike (compared in lower case).
+_SECRET_KEYS = frozenset({"client_secret", "access_token", "refresh_token"})
+# A JSON string token (maybe cut off at the end) or a run of anything else: text read token by token, in order.
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[^"]+', re.DOTALL)
 # Query keys whose values are masked anywhere; on the token endpoint every value but grant_type is masked.
 _SECRET_WORDS = ("secret", "token", "password", "passwd", "key", "auth", "code", "credential")
 
@@ -48,32 +56,64 @@ def _text(raw: bytes) -> str:
     return clipped.decode("utf-8", errors="replace") + ("…" if len(raw) > BODY_LIMIT else "")
 
 
-def redact_request_body(raw: bytes) -> str:
-    """A request body as text, with ``client_secret`` redacted in a form or JSON body."""
-    if not any(field.encode() in raw for field in _SECRET_FIELDS):
-        return _text(raw)
-    try:
-        document = json.loads(raw)
-    except ValueError:
-        pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
-        return _text(urlencode([(k, REDACTED if k in _SECRET_FIELDS else v) for k, v in pairs]).encode())
-    if isinstance(document, dict):
-        document = {k: REDACTED if k in _SECRET_FIELDS else v for k, v in document.items()}
-        return _text(json.dumps(document).encode())
-    return _text(raw)
+def _is_secret(key: str) -> bool:
+    return key.lower() in _SECRET_KEYS
 
 
-def redact_response_body(raw: bytes) -> str:
-    """A reply body as text, with tokens redacted in a JSON object."""
-    if not any(field.encode() in raw for field in _SECRET_REPLY_FIELDS):
-        return _text(raw)
+def _redact_in_place(document: Any) -> bool:
+    """Replace the value of every secret key, at any depth; whether there was one."""
+    found = False
+    pending = [document]
+    while pending:  # no recursion: orjson reads documents 1024 levels deep
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if _is_secret(key):
+                    item[key] = REDACTED
+                    found = True
+                elif isinstance(value, dict | list):
+                    pending.append(value)
+        elif isinstance(item, list):
+            pending.extend(value for value in item if isinstance(value, dict | list))
+    return found
+
+
+def _decoded(token: str) -> str:
     try:
-        document = json.loads(raw)
+        key = json.loads(token)
     except ValueError:
-        return REDACTED
-    if isinstance(document, dict):
-        document = {k: REDACTED if k in _SECRET_REPLY_FIELDS else v for k, v in document.items()}
-    return _text(json.dumps(document).encode())
+        return token
+    return key if isinstance(key, str) else token
+
+
+def _names_a_secret(text: str) -> bool:
+    """Whether text that starts like JSON but is not a whole document has a secret key (a string before a colon)."""
+    tokens = _JSON_TOKENS.findall(text)
+    return any(
+        token.startswith('"') and following.lstrip().startswith(":") and _is_secret(_decoded(token))
+        for token, following in pairwise(tokens)
+    )
+
+
+def redact_body(raw: bytes) -> str:
+    """A body as shown, with the value of every secret key redacted; keys count as parsed, never as raw bytes.
+
+    A JSON document has its secret values replaced at any depth, however its keys are escaped. Any other body is
+    read as a form, as the token endpoint reads one (``client%5Fsecret`` is ``client_secret``); and when it starts
+    like JSON (a reply cut by the ``truncate`` fault, a malformed request), a secret key among its string tokens
+    hides the whole body.
+    """
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        text = raw.decode("utf-8", errors="replace")
+        if text.lstrip().startswith(("{", "[")) and _names_a_secret(text):
+            return f"{REDACTED} ({len(raw)} bytes of cut or malformed JSON with a secret field)"
+        pairs = parse_qsl(text, keep_blank_values=True)
+        if any(_is_secret(key) for key, _ in pairs):
+            return _text(urlencode([(key, REDACTED if _is_secret(key) else value) for key, value in pairs]).encode())
+        return _text(raw)
+    return _text(orjson.dumps(document)) if _redact_in_place(document) else _text(raw)
 
 
 def redact_query(query_string: bytes, token_request: bool, mask: str = REDACTED) -> str:
@@ -104,7 +144,9 @@ class JournalEntry:
     __slots__ = (
         "_body",
         "_headers",
+        "_headers_dropped",
         "_response_body",
+        "_shown",
         "client_id",
         "duration",
         "fault",
@@ -135,8 +177,9 @@ class JournalEntry:
         self.id = 0
         self.time = time
         self.method = method
-        self.path = path
-        self.query = query
+        # What the server let through, up to the limit of what is shown: httptools takes megabytes of headers.
+        self.path = path if len(path) <= BODY_LIMIT else path[:BODY_LIMIT] + "…"
+        self.query = query[:BODY_LIMIT]
         self.token_request = token_request
         # The client the call is filed under: auth's, or on the token endpoint the one its credentials name.
         self.client_id: str | None = None
@@ -148,20 +191,43 @@ class JournalEntry:
         self.status: int | None = None
         self.duration: float | None = None
         self._headers: tuple[bytes, ...] = tuple(chain.from_iterable(headers))
+        self._headers_dropped = 0
+        if sum(map(len, self._headers)) > BODY_LIMIT:
+            self._clip_headers()
         # The bodies while the call runs, as the journal middleware collects them; None once closed.
         self.request_chunks: list[bytes] | None = [] if request_chunks is None else request_chunks
         self.reply_chunks: list[bytes] | None = [] if reply_chunks is None else reply_chunks
         self._body = b""
         self._response_body = b""
+        self._shown = 0
+
+    def _clip_headers(self) -> None:
+        """Keep the first :data:`BODY_LIMIT` bytes of names and values (a value cut short ends in ``...``)."""
+        kept: list[bytes] = []
+        room = BODY_LIMIT
+        pairs = self.headers
+        for name, value in pairs:
+            if room <= len(name):
+                break
+            kept += [name, value if len(name) + len(value) <= room else value[: room - len(name)] + b"..."]
+            room -= len(name) + len(value)
+        self._headers_dropped = len(pairs) - len(kept) // 2
+        self._headers = tuple(kept)
 
     def close(self, duration: float) -> None:
-        """The call is over: keep the duration (unless the reply's end set it) and the bodies as plain bytes."""
+        """The call is over: keep the duration (unless the reply's end set it) and only what is shown of the bodies.
+
+        A body within :data:`BODY_LIMIT` stays as bytes, redacted when someone reads it; a longer one is redacted
+        now and only the text shown is kept, so the journal's memory is bounded by what it shows.
+        """
         if self.duration is None:
             self.duration = duration
         if self.request_chunks is None:
             return
-        self._body = self.body
-        self._response_body = self.response_body
+        body, reply = self.body, self.response_body
+        # Which of the two is kept as shown (UTF-8 text), as bits: a flag, not a wrapper the collector would track.
+        self._shown = (len(body) > BODY_LIMIT) | (len(reply) > BODY_LIMIT) << 1
+        self._body, self._response_body = _kept(body), _kept(reply)
         self.request_chunks = self.reply_chunks = None
 
     @property
@@ -170,14 +236,41 @@ class JournalEntry:
         return list(zip(flat[::2], flat[1::2], strict=True))
 
     @property
+    def headers_dropped(self) -> int:
+        """How many headers past the limit were not kept."""
+        return self._headers_dropped
+
+    @property
     def body(self) -> bytes:
+        """The request body as received; once closed and over the limit, the text shown of it, in UTF-8."""
         chunks = self.request_chunks
         return self._body if chunks is None else b"".join(chunks)
 
     @property
     def response_body(self) -> bytes:
+        """The reply body, as :attr:`body`."""
         chunks = self.reply_chunks
         return self._response_body if chunks is None else b"".join(chunks)
+
+    def shown_body(self) -> str:
+        """The request body as the journal shows it: secrets redacted, cut to the limit."""
+        return self.body.decode() if self._shown & 1 else redact_body(self.body)
+
+    def shown_response_body(self) -> str:
+        """The reply body as the journal shows it."""
+        return self.response_body.decode() if self._shown & 2 else redact_body(self.response_body)
+
+
+def _kept(body: bytes) -> bytes:
+    return body if len(body) <= BODY_LIMIT else redact_body(body).encode()
+
+
+def _headers_view(entry: JournalEntry) -> dict[str, str]:
+    view = redact_headers(entry.headers)
+    if entry.headers_dropped:
+        # "…" is no header name (not an HTTP token), so it cannot hide one that was sent.
+        view["…"] = f"{entry.headers_dropped} more headers, not kept"
+    return view
 
 
 def render(entry: JournalEntry) -> dict[str, Any]:
@@ -190,10 +283,10 @@ def render(entry: JournalEntry) -> dict[str, Any]:
         "method": entry.method,
         "path": entry.path,
         "query": redact_query(entry.query, entry.token_request),
-        "headers": redact_headers(entry.headers),
-        "body": redact_request_body(entry.body),
+        "headers": _headers_view(entry),
+        "body": entry.shown_body(),
         "status": entry.status,
-        "response_body": redact_response_body(entry.response_body),
+        "response_body": entry.shown_response_body(),
         "duration_ms": None if duration is None else round(duration * 1000, 3),
         "fault": entry.fault,
         "warnings": list(entry.warnings),
@@ -304,7 +397,7 @@ class Journal:
     def _matching(
         self, client_id: str | None, method: str | None, path: str | None, status: int | None
     ) -> Iterator[dict[str, Any]]:
-        pattern = path_pattern(path, self.api_prefix) if path else None
+        pattern = PathPattern(path, self.api_prefix) if path else None
         wanted_method = method.upper() if method else None
         # A copy (one C call, atomic under the GIL): the server thread may file calls while a test reads.
         for entry in reversed(list(self._entries)):
@@ -312,7 +405,7 @@ class Journal:
                 continue
             if status is not None and entry.status != status:
                 continue
-            if pattern is not None and pattern.fullmatch(entry.path) is None:
+            if pattern is not None and not pattern.matches(entry.path):
                 continue
             if client_id is not None and entry.client_id != client_id:
                 continue

@@ -1,7 +1,8 @@
 """State snapshots: every client with its resources and id counters, as plain JSON, and back.
 
-Loading builds everything new first and reports the first broken rule as :class:`InvalidRequest`; the caller swaps
-the built pieces in only when all of it loaded, so a bad snapshot changes nothing. Id counters travel with the
+Loading builds everything new first, renders each resource and finds each quota window once, and reports the first
+broken rule as :class:`InvalidRequest`; the caller swaps the built pieces in only when all of it loaded, so a bad
+snapshot changes nothing and a loaded one can be served. Id counters travel with the
 resources, so an id is never handed out twice across an export and import. Tokens and quota counters are not part
 of a snapshot: after an import clients ask for new tokens and start fresh windows.
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 from mock_server.domain.clients import Client, QuotaPolicy
 from mock_server.domain.external_scripts import ExternalScript
+from mock_server.domain.quota import window_bounds
 from mock_server.domain.sip_accounts import SipAccount
 from mock_server.domain.tenants import Backends, TenantStore
 from mock_server.errors import ApiError, InvalidRequest
@@ -80,7 +82,14 @@ def load_state(document: dict[str, Any], now: Callable[[], float]) -> LoadedStat
             script = entry.get("external_script")
             if script is not None:
                 tenant.external_scripts.restore(ExternalScript(**script))
-        except (ApiError, ValueError, TypeError) as error:
+            # Built is not enough: each piece must render and its quota window exist on the calendar, or every
+            # later call that shows or counts it would fail instead.
+            for account in tenant.sip_accounts.list():
+                account.to_api()
+            for script_built in tenant.external_scripts.list():
+                script_built.to_api()
+            window_bounds(quota, now())
+        except (ApiError, ValueError, TypeError, OverflowError, OSError) as error:
             detail = error.detail if isinstance(error, ApiError) else str(error)
             raise InvalidRequest(f"{where}: {detail}", info=where) from None
         next_ids = entry.get("next_ids", {})

@@ -19,10 +19,9 @@ from urllib.parse import parse_qsl
 from mock_server.errors import ApiError
 from mock_server.http import JSON, parse_form, parse_json_object
 from mock_server.proxy.violations import Violation
-from mock_server.spec import Operation, Problem, match_path, media_type
+from mock_server.spec import Operation, Problem, match_path, media_type, secret_fields
 
 # Fields whose values a violation's message never quotes.
-SECRETS = ("client_secret", "access_token", "refresh_token", "password")
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def check_request(method: str, path: str, query_string: bytes, headers: Mapping[
 
 def check_answer(operation: Operation, status: int, headers: Mapping[str, str], body: bytes) -> list[Violation]:
     """Read the upstream's answer against what the contract documents for ``operation`` and ``status``."""
-    problems = operation.answer_problems(status, headers, body, SECRETS)
+    problems = operation.answer_problems(status, headers, body)
     return [Violation.of("answer", operation.operation_id, problem) for problem in problems]
 
 
@@ -101,6 +100,8 @@ def _body_problems(operation: Operation, content_type: str | None, body: bytes) 
         fields = {} if not body else parse_json_object(body) if kind == JSON else parse_form(body)
     except ApiError as error:
         # The parser's detail may quote a broken field; not when the body carries a secret.
-        detail = error.detail if any(name.encode() in body for name in SECRETS) else f"{error.detail} {error.info}"
+        detail = (
+            error.detail if any(name.encode() in body for name in secret_fields()) else f"{error.detail} {error.info}"
+        )
         return [Problem("body", detail.strip(), "syntax")]
-    return operation.body[kind].problems(fields, SECRETS)
+    return operation.body[kind].problems(fields)

@@ -258,4 +258,8 @@ def _creatable(operation_id: str, fields: dict[str, str], where: str, notes: lis
 
 
 def _valid_id(operation_id: str, resource_id: str) -> bool:
-    return not operations()[operation_id].path_problems({"id": resource_id})
+    """Whether the emulator can hold ``resource_id``: one the API takes in its path, and a decimal as the emulator's
+    own counters hand out (``admin.yaml``'s ``ResourceId``), so a snapshot of it imports again."""
+    return not operations()[operation_id].path_problems({"id": resource_id}) and not component_schema(
+        "ResourceId"
+    ).problems(resource_id)

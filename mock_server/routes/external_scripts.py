@@ -11,13 +11,12 @@ from mock_server.http import JSONResponse, api_body_fields, api_form_fields, que
 from mock_server.paths import API_PREFIX
 from mock_server.routes.context import RouteContext, answer
 from mock_server.scripts.directory import SipDirectory
-from mock_server.scripts.fetch import CallParameters, FetchPolicy, ScriptFetcher
-from mock_server.scripts.report import inspect_script
+from mock_server.scripts.fetch import CallParameters
+from mock_server.scripts.isolation import ScriptRunner
 from mock_server.spec import operations
 
 
-def routes(context: RouteContext, script_policy: FetchPolicy | None = None) -> list[Route]:
-    fetcher = ScriptFetcher(script_policy)
+def routes(context: RouteContext, runner: ScriptRunner) -> list[Route]:
     ops = operations()
     create_op, update_op = ops["createExternalScript"], ops["updateExternalScript"]
     item_op, delete_op, test_op = ops["getExternalScript"], ops["deleteExternalScript"], ops["testExternalScript"]
@@ -62,7 +61,8 @@ def routes(context: RouteContext, script_policy: FetchPolicy | None = None) -> l
         # A caller_username that is one of the client's SIP accounts makes the test call come from it.
         directory = SipDirectory.of(context.tenant(request).sip_accounts.list(), context.domain(request))
         parameters = CallParameters.from_query(params).calling_from(directory.uris)
-        report = await inspect_script(fetcher, url, parameters)
+        # In a child process within a budget: a heavy script costs its caller time, not everyone else.
+        report = await runner.inspect(url, parameters)
         return answer(test_op, options.response_style, {**tested, **report.to_api()})
 
     base = f"{API_PREFIX}/externalscripts"

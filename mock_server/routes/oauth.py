@@ -44,10 +44,10 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 def routes(clients: ClientRegistry, tokens: TokenStore) -> list[Route]:
     async def access_token(request: Request) -> Response:
         raw = await read_body(request)
-        if raw and media_type(request) != FORM:
+        if raw and media_type(request.headers) != FORM:
             raise UnsupportedMediaType(
                 "Send the token request as application/x-www-form-urlencoded.",
-                info=f"Content-Type: {media_type(request)!r}",
+                info=f"Content-Type: {media_type(request.headers)!r}",
             )
         try:
             form = parse_form(raw)

@@ -8,8 +8,10 @@ endpoint reports it as a finding and the simulator as an event.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from uuid import uuid4
 
 import httpx
@@ -46,9 +48,11 @@ class FetchPolicy:
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> FetchPolicy:
-        """A policy from a list such as ``--script-hosts``'s; an empty list means loopback only."""
-        chosen = frozenset(host.strip().lower() for host in hosts or () if host.strip()) or frozenset({LOOPBACK})
-        return cls(chosen, timeout_seconds, max_bytes)
+        """A policy from a list such as ``--script-hosts``'s; ``None`` means loopback only, an empty list no host at
+        all (the default of an emulator listening beyond loopback)."""
+        if hosts is None:
+            return cls(frozenset({LOOPBACK}), timeout_seconds, max_bytes)
+        return cls(frozenset(host.strip().lower() for host in hosts if host.strip()), timeout_seconds, max_bytes)
 
     def refusal(self, url: str) -> str | None:
         """Why ``url`` may not be fetched, or ``None``."""
@@ -67,7 +71,18 @@ class FetchPolicy:
             return None
         if LOOPBACK in self.allowed_hosts and is_loopback(host):
             return None
+        if not self.allowed_hosts:
+            return (
+                f"host {host!r} is not allowed: this emulator listens beyond loopback and fetches scripts from no "
+                "host unless started with --script-hosts"
+            )
         return f"host {host!r} is not allowed (allowed: {', '.join(sorted(self.allowed_hosts))}); see --script-hosts"
+
+    def describe(self) -> str:
+        """The hosts scripts may come from, for the banner."""
+        if not self.allowed_hosts:
+            return "no host (listening beyond loopback: allow some with --script-hosts)"
+        return "any host" if ANY_HOST in self.allowed_hosts else ", ".join(sorted(self.allowed_hosts))
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,11 @@ class FetchResult:
     @property
     def ok(self) -> bool:
         return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def text(self) -> str:
+        """The body as text, bytes that are not UTF-8 replaced."""
+        return self.body.decode("utf-8", errors="replace")
 
 
 Fetch = Callable[[str, Mapping[str, str]], Awaitable[FetchResult]]
@@ -129,6 +149,12 @@ class CallParameters:
         }
 
 
+@cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every fetch: making one loads the CA bundle, 130 ms of each fetch otherwise."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class ScriptFetcher:
     """``await fetcher(url, params)``: a GET as APIdaze sends it, within ``policy``."""
 
@@ -153,7 +179,11 @@ class ScriptFetcher:
     async def _fetch(self, url: str, params: Mapping[str, str], head: int | None) -> FetchResult:
         # trust_env=False: no proxy or .netrc from the environment may redirect or decorate the request.
         async with httpx.AsyncClient(
-            follow_redirects=False, trust_env=False, timeout=self.policy.timeout_seconds, transport=self._transport
+            follow_redirects=False,
+            trust_env=False,
+            verify=tls_context(),
+            timeout=self.policy.timeout_seconds,
+            transport=self._transport,
         ) as client:
             query: Mapping[str, str] | None = params
             for _ in range(MAX_REDIRECTS + 1):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.scripts.checker import check
-from mock_server.scripts.fetch import CallParameters, Fetch
+from mock_server.scripts.fetch import CallParameters, Fetch, FetchResult
 from mock_server.scripts.xmltree import Finding
 
 XML_TYPES = ("text/xml", "application/xml")
@@ -29,13 +29,17 @@ class ScriptReport:
 
 
 async def inspect_script(fetch: Fetch, url: str, parameters: CallParameters) -> ScriptReport:
-    """Fetch ``url`` as APIdaze does at the start of a call and check what it answers.
+    """Fetch ``url`` as APIdaze does at the start of a call and check what it answers (:func:`report_on`)."""
+    return report_on(await fetch(url, parameters.for_url(url)))
+
+
+def report_on(result: FetchResult) -> ScriptReport:
+    """What a fetch brought back, and every problem with it.
 
     Fetch failures, HTTP errors and a wrong content type are findings without a line, so a developer sees every
     problem in one list and the endpoint never fails because the script did.
     """
-    result = await fetch(url, parameters.for_url(url))
-    xml = result.body.decode("utf-8", errors="replace")
+    xml = result.text
     if result.error is not None:
         return ScriptReport(result.status_code, result.content_type, xml, [Finding(0, "", result.error)])
     if not result.ok:

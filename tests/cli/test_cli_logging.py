@@ -1,42 +1,14 @@
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 
 from mock_server import cli
 from mock_server.access_log import ACCESS_LOGGER, AccessLogMiddleware
 from mock_server.app import Emulator
-from mock_server.serving import Companion
-
-
-@pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """What main() hands to uvicorn, without serving."""
-    seen: dict[str, Any] = {}
-
-    def fake_run(server: uvicorn.Server, companions: list[Companion]) -> None:
-        config = server.config
-        seen.update(
-            app=config.app, log_level=config.log_level, access_log=config.access_log, log_config=config.log_config
-        )
-        for companion in companions:  # the SIP side took its port: give it back
-            asyncio.run(companion.stop())
-
-    monkeypatch.setattr(cli, "run", fake_run)
-    yield seen
-    # main() configured logging for the process; give pytest's capture back its loggers.
-    for name in ("apidaze_mock", "uvicorn"):
-        logger = logging.getLogger(name)
-        logger.handlers.clear()
-        logger.propagate = True
-        logger.setLevel(logging.NOTSET)
 
 
 def test_defaults_text_logs_at_info_with_the_access_log(served: dict[str, Any]) -> None:

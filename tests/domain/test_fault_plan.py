@@ -209,7 +209,7 @@ def test_a_client_reset_drops_only_that_clients_rules() -> None:
     assert [rule.spec.client_id for rule in faults.rules()] == ["b", None]
 
 
-@pytest.mark.parametrize("text", ["42", "x:0.1", "1:1.5", "1:-0.1", ""])
+@pytest.mark.parametrize("text", ["42", "x:0.1", "1:1.5", "1:-0.1", "", "-1:0.1", f"{2**53}:0.1"])
 def test_chaos_option_is_seed_colon_rate(text: str) -> None:
     with pytest.raises(ValueError, match="SEED:RATE"):
         ChaosSpec.parse(text)

@@ -70,9 +70,27 @@ def _break(document: dict[str, Any], how: str) -> None:
         accounts.append({**accounts[0], "username": "someone-else"})
     elif how == "bad quota":
         document["clients"][1]["quota"] = {"limit": 0}
+    # What the schema refuses, given to the domain directly: building the snapshot must refuse it too.
+    elif how == "time the clock cannot show":
+        accounts[0]["created_at"] = 1e300
+    elif how == "month window beyond the calendar":
+        document["clients"][1]["quota"] = {"interval": 10**5, "time_unit": "month"}
+    elif how == "script time before the epoch":
+        document["clients"][0]["external_script"]["updated_at"] = -1e12
 
 
-@pytest.mark.parametrize("how", ["duplicate client", "duplicate username", "duplicate id", "bad quota"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "duplicate client",
+        "duplicate username",
+        "duplicate id",
+        "bad quota",
+        "time the clock cannot show",
+        "month window beyond the calendar",
+        "script time before the epoch",
+    ],
+)
 def test_a_bad_snapshot_is_refused_with_the_place_named(how: str) -> None:
     clients, backends, clock = populated()
     document = export_state(clients, backends)

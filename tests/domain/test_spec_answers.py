@@ -31,7 +31,7 @@ SCRIPT = {"id": "1", "name": "ivr", "url": "http://127.0.0.1/ivr.xml", "created_
 
 def problems(operation_id: str, status: int, headers: dict[str, str], body: object = None) -> list[Problem]:
     raw = b"" if body is None else orjson.dumps(body)
-    return operations()[operation_id].answer_problems(status, headers, raw, ("password",))
+    return operations()[operation_id].answer_problems(status, headers, raw)
 
 
 def test_a_documented_answer_has_no_problems() -> None:
@@ -132,10 +132,7 @@ def test_a_body_that_is_not_json_or_not_documented_is_named() -> None:
 def test_the_value_of_a_secret_field_is_never_quoted() -> None:
     account = {"id": "1", "sip": {"username": "alice", "password": 12345678}}
     found = problems("getSipAccount", 200, HEADERS, [account])
-    assert (
-        Problem("body.0.sip.password", "breaks the type rule (the value is not quoted: it holds a secret)", "type")
-        in found
-    )
+    assert Problem("body.0.sip.password", "breaks the type rule (not quoted: it is or holds a secret)", "type") in found
     assert all("12345678" not in problem.message for problem in found)
 
 
@@ -172,7 +169,7 @@ def test_alternatives_are_explained_by_the_one_of_the_instance_type_or_named_wit
         API_SPEC,
         "body",
     )
-    assert schema.problems({"either": [1, 2], "any": "abc", "one": {"id": PASSWORD}}, ("id",)) == [
+    assert schema.problems({"either": [1, 2], "any": "abc", "one": {"id": PASSWORD}}) == [
         Problem("body.either", "[1,2] has more than 1 item", "maxItems"),
         Problem(
             "body.any",

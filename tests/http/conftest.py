@@ -19,5 +19,5 @@ def default_app() -> Emulator:
 
 @pytest.fixture
 def http(default_app: Emulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url="http://emulator", transport=InProcessTransport(default_app)) as client:
+    with httpx.Client(base_url="http://emulator.localhost", transport=InProcessTransport(default_app)) as client:
         yield client

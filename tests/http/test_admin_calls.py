@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 import wave
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mock_server.errors import InvalidRequest
+from mock_server.scripts.isolation import Budget
 from mock_server.testing import ApidazeMock
 from tests.conftest import Api
 from tests.script_server import SCRIPTS, ScriptServer, assert_matches_schema
@@ -254,3 +258,52 @@ def test_the_python_handle_places_the_same_call(server: Any, served: bool) -> No
         assert mock.state.journal.next_id == 1  # a simulated call is not an API call
     finally:
         mock.close()
+
+
+class SlowLoop:
+    """A script that answers after ``delay`` seconds and binds a key back to itself: a long, slow call."""
+
+    def __init__(self, delay: float) -> None:
+        url = ""
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                time.sleep(delay)
+                body = (
+                    f'<document><work><speak>Again<bind action="{url}/loop.xml">~[0-9]</bind></speak></work></document>'
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def test_a_simulated_call_has_an_overall_deadline_and_keeps_what_happened(api: Api) -> None:
+    # 17 fetches of 0.5 s each, every one within the 5 s fetch time-out: 8.5 s without an overall deadline.
+    api.emulator.state.script_runner.budget = Budget(wall_seconds=3)
+    loop = SlowLoop(0.5)
+    try:
+        started = time.monotonic()
+        events = call(api, url=loop.url + "/loop.xml", dtmf="1" * 16)
+        took = time.monotonic() - started
+    finally:
+        loop.close()
+    assert events[-1] == {
+        "type": "hung_up",
+        "by": "simulator",
+        "reason": "the call ran past the simulator's 2 s deadline",
+    }
+    assert sum(event["type"] == "fetched" for event in events) >= 2
+    assert took < 3.5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from mock_server.spec import component_schema
 from tests.http.default_seed import ACCOUNTS, TOKEN, bearer
 
 
@@ -99,3 +100,34 @@ def test_a_quota_beyond_its_bounds_is_a_400(http: httpx.Client, quota: dict[str,
     reply = http.post("/__admin/clients", json={"client_id": "big", "client_secret": "s", "quota": quota})
     assert reply.status_code == 400
     assert "maximum" in reply.json()["info"]
+
+
+@pytest.mark.parametrize(
+    "domain",
+    ["a b", "evil@example.com", "x.example\r\nVia: evil", "-lead.example", "a..b", "x" * 64 + ".example", "é.example"],
+)
+def test_a_domain_that_is_no_host_name_is_refused(http: httpx.Client, domain: str) -> None:
+    # It ends up in the status uri (sip:user@domain) and, with a SIP side, in SIP headers.
+    reply = http.post("/__admin/clients", json={"client_id": "ci", "client_secret": "s", "domain": domain})
+    assert reply.status_code == 400, reply.text
+    assert "body.domain" in reply.json()["message"]
+
+
+@pytest.mark.parametrize("domain", ["sip.example.com", "pbx-1.example", "192.0.2.10", "localhost", "A.Example"])
+def test_a_host_name_is_taken_as_a_domain(http: httpx.Client, domain: str) -> None:
+    reply = http.post("/__admin/clients", json={"client_id": "ci", "client_secret": "s", "domain": domain})
+    assert reply.status_code == 201, reply.text
+    assert reply.json()["domain"] == domain
+
+
+@pytest.mark.parametrize("client_id", ["ci-42", "my_client", "a..b", "~", "x.y~z", "-" + "n" * 127])
+def test_a_default_domain_is_a_host_name_whatever_the_client_id(http: httpx.Client, client_id: str) -> None:
+    reply = http.post("/__admin/clients", json={"client_id": client_id, "client_secret": "s"})
+    assert reply.status_code == 201, reply.text
+    domain = reply.json()["domain"]
+    assert domain.endswith(".apidaze.local")
+    assert component_schema("HostName").problems(domain) == []
+    headers = bearer(http, client_id, "s")
+    http.post(ACCOUNTS, json={"username": "desk"}, headers=headers)
+    [status] = http.get(f"{ACCOUNTS}/1/status", headers=headers).json()
+    assert status["uri"] == f"sip:desk@{domain}"

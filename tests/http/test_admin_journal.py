@@ -124,3 +124,16 @@ def test_a_body_cut_at_the_limit_is_not_parsed(http: httpx.Client) -> None:
     entry = http.get("/__admin/requests", params={"limit": 1}).json()["requests"][0]
     assert entry["body"].endswith("…")
     assert (entry["form"], entry["json"]) == (None, None)
+
+
+def test_a_secret_spelled_with_a_percent_escape_is_redacted_in_the_journal(http: httpx.Client) -> None:
+    # The token endpoint decodes client%5Fsecret to client_secret and accepts it: the journal must not show it.
+    reply = http.post(
+        TOKEN,
+        content=b"client_id=local-client&client%5Fsecret=local-secret",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert reply.status_code == 200
+    [token_call] = http.get("/__admin/requests").json()["requests"]
+    assert "local-secret" not in str(token_call)
+    assert reply.json()["access_token"] not in str(token_call)

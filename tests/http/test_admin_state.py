@@ -64,3 +64,37 @@ def test_a_bad_snapshot_is_refused_whole_and_nothing_changes(http: httpx.Client,
     assert reply.json()["name"] == "InvalidRequest"
     assert http.get("/__admin/state").json() == before
     assert http.get(ACCOUNTS, headers=headers).status_code == 200  # tokens survive a refused import
+
+
+SECRET = "S3CRET-" * 40  # over client_secret's 256 characters
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["secret too long", "clients as a mapping", "secret of the wrong type", "password too long", "one client bare"],
+)
+def test_a_refused_snapshot_never_quotes_a_secret_back(http: httpx.Client, how: str) -> None:
+    snapshot = http.get("/__admin/state").json()
+    client = snapshot["clients"][0]
+    if how == "secret too long":
+        client["client_secret"] = SECRET
+    elif how == "clients as a mapping":
+        snapshot["clients"] = {"local": {**client, "client_secret": SECRET}}
+    elif how == "secret of the wrong type":
+        client["client_secret"] = {"value": SECRET}
+    elif how == "password too long":
+        client["sip_accounts"][0]["password"] = SECRET
+    elif how == "one client bare":
+        snapshot["clients"] = {**client, "client_secret": SECRET}
+    reply = http.put("/__admin/state", json=snapshot)
+    assert reply.status_code == 400
+    assert "S3CRET" not in reply.text
+    assert "secret" in reply.json()["message"]  # it still says where and why
+
+
+def test_an_overlong_client_secret_is_refused_without_being_quoted(http: httpx.Client) -> None:
+    reply = http.post("/__admin/clients", json={"client_id": "ci", "client_secret": SECRET})
+    assert reply.status_code == 400
+    assert "S3CRET" not in reply.text
+    assert "body.client_secret" in reply.json()["message"]
+    assert "maxLength" in reply.json()["info"]

@@ -12,7 +12,9 @@ from mock_server.testing import InProcessTransport
 
 
 def test_with_an_admin_token_every_control_call_must_send_it() -> None:
-    http = httpx.Client(base_url="http://emulator", transport=InProcessTransport(create_app(admin_token="t0p")))
+    http = httpx.Client(
+        base_url="http://emulator.localhost", transport=InProcessTransport(create_app(admin_token="t0p"))
+    )
     refused = http.get("/__admin/health")
     assert refused.status_code == 401
     assert refused.json()["name"] == "AdminTokenRequired"
@@ -27,7 +29,7 @@ def test_with_an_admin_token_every_control_call_must_send_it() -> None:
 
 
 def test_without_the_control_plane_admin_paths_are_plain_404s() -> None:
-    http = httpx.Client(base_url="http://emulator", transport=InProcessTransport(create_app(admin=False)))
+    http = httpx.Client(base_url="http://emulator.localhost", transport=InProcessTransport(create_app(admin=False)))
     assert http.get("/__admin/health").status_code == 404
 
 
@@ -54,7 +56,7 @@ def test_the_cli_refuses_a_public_address_without_an_admin_token(
     assert "--admin-token" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("chaos", ["42", "x:0.5", "1:2"])
+@pytest.mark.parametrize("chaos", ["42", "x:0.5", "1:2", "-1:0.5", f"{10**23}:0.5"])
 def test_the_cli_refuses_a_bad_chaos_setting(chaos: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--chaos", chaos]) == 2
+    assert main([f"--chaos={chaos}"]) == 2
     assert "SEED:RATE" in capsys.readouterr().err

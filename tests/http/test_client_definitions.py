@@ -27,7 +27,7 @@ def emulator() -> Emulator:
 
 @pytest.fixture(scope="module")
 def control(emulator: Emulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url="http://emulator", transport=InProcessTransport(emulator)) as client:
+    with httpx.Client(base_url="http://emulator.localhost", transport=InProcessTransport(emulator)) as client:
         yield client
 
 

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from mock_server.clock import Clock
-from tests.conftest import START, Api
+from tests.conftest import LOCAL_URL, START, Api
 
 
 def test_health(api: Api) -> None:
@@ -85,7 +85,7 @@ def test_control_plane_crash_is_a_json_500(api: Api, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr("mock_server.state.EmulatorState.reset", explode)
     from starlette.testclient import TestClient
 
-    with TestClient(api.emulator, raise_server_exceptions=False) as client:
+    with TestClient(api.emulator, base_url=LOCAL_URL, raise_server_exceptions=False) as client:
         response = client.post("/__admin/reset")
     assert response.status_code == 500
     assert response.json()["name"] == "InternalServerError"

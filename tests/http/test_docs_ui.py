@@ -112,7 +112,7 @@ def _refs(node: object) -> list[str]:
 
 
 def test_the_control_plane_lists_its_endpoints_even_behind_its_token() -> None:
-    with TestClient(create_app(admin_token="s3cret")) as client:
+    with TestClient(create_app(admin_token="s3cret"), base_url="http://localhost") as client:
         index = client.get("/__admin")
         assert index.status_code == 200
         listed = {(endpoint["method"], endpoint["path"]) for endpoint in index.json()["endpoints"]}

@@ -1,13 +1,24 @@
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import Iterator
+
 import pytest
 from starlette.testclient import TestClient
 
 from mock_server.app import Emulator
 from mock_server.paths import API_PREFIX
+from tests.asgi_call import call
 from tests.conftest import Api
 
 ERROR_FIELDS = {"transactionId", "status", "name", "message", "info"}
+
+
+@pytest.fixture
+def http_admin(emulator: Emulator) -> Iterator[TestClient]:
+    with TestClient(emulator, base_url="http://127.0.0.1") as client:
+        yield client
 
 
 def test_unknown_path_is_404_error_response(api: Api) -> None:
@@ -82,6 +93,10 @@ def test_body_over_the_limit_without_content_length_is_413(api: Api) -> None:
         (b"{not json", "application/json", "JSON body"),
         (b"[1, 2]", "application/json", "object"),
         (b"username=alice&username=bob", "application/x-www-form-urlencoded", "more than once"),
+        (b'{"username": "alice", "username": "bob"}', "application/json", "more than once"),
+        # The same key, spelled with an escape: what counts is the key as parsed.
+        (b'{"username": "alice", "user\\u006eame": "bob"}', "application/json", "more than once"),
+        (b'{"username": "alice", "name": "http://x", "name": "y"}', "application/json", "more than once"),
         (b"username=%ff%fe", "application/x-www-form-urlencoded", "form body"),
         (b"just-some-text", "application/x-www-form-urlencoded", "form body"),
     ],
@@ -92,6 +107,20 @@ def test_malformed_bodies_are_400(api: Api, content: bytes, content_type: str, f
     body = response.json()
     assert body["name"] == "MalformedBody"
     assert fragment in body["message"] + body["info"]
+
+
+def test_a_json_body_whose_strings_hold_colons_is_not_taken_for_repeated_keys(api: Api) -> None:
+    body = b'{"username": "alice", "name": "a:b:c", "mwi_account": "x"}'
+    response = api.call("POST", "/sipaccounts", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, response.text  # created (response style kpn)
+
+
+def test_a_key_repeated_inside_a_nested_object_is_refused_too(http_admin: TestClient) -> None:
+    body = b'{"client_id": "dup", "client_secret": "s", "quota": {"limit": 1, "limit": 5}}'
+    response = http_admin.post("/__admin/clients", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["name"] == "MalformedBody"
+    assert "'limit'" in response.json()["message"]
 
 
 def test_content_type_parameters_are_understood(api: Api) -> None:
@@ -140,3 +169,37 @@ def test_a_path_with_a_newline_gets_the_apis_404(api: Api, path: str) -> None:
     assert response.status_code in (400, 404)
     assert set(response.json()) == ERROR_FIELDS
     assert response.headers["api-version"] == "v1.1.1"
+
+
+@pytest.mark.parametrize(
+    ("path", "host"),
+    [
+        (API_PREFIX + "/sipaccounts/", "evil.example"),
+        (API_PREFIX + "/externalscripts/", "evil.example"),
+        ("/__admin/health/", "127.0.0.1:8080"),
+    ],
+)
+def test_a_trailing_slash_is_a_404_not_a_redirect_to_the_hosts_name(api: Api, path: str, host: str) -> None:
+    # Starlette's default answers 307 with a Location built from the request's Host header: an open redirect.
+    response = api.http.get(path, headers={**api.auth(), "Host": host}, follow_redirects=False)
+    assert response.status_code == 404
+    assert "location" not in response.headers
+    assert set(response.json()) == ERROR_FIELDS
+    assert response.json()["name"] == "NotFound"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "name"),
+    [
+        (API_PREFIX + "/sipaccounts/a\nb/status", 401, "MissingToken"),
+        ("/x\ny", 404, "NotFound"),
+        ("/__admin/a\nb", 404, "NotFound"),
+    ],
+)
+def test_a_path_holding_a_newline_is_answered_by_the_api_in_kpns_shape(
+    emulator: Emulator, path: str, status: int, name: str
+) -> None:
+    # %0A decodes to a newline, which Starlette's Mount patterns do not match: that got a plain-text "Not Found".
+    answered, headers, body = asyncio.run(call(emulator, "GET", path, []))
+    assert (answered, json.loads(body)["name"]) == (status, name)
+    assert (b"api-version", b"v1.1.1") in headers

@@ -39,7 +39,7 @@ EXPECTED = {
 
 def client_for(style: str | None = None, **options: Any) -> Iterator[httpx.Client]:
     app = create_app(**({} if style is None else {"response_style": style}), **options)
-    with httpx.Client(base_url="http://emulator", transport=InProcessTransport(app)) as client:
+    with httpx.Client(base_url="http://localhost", transport=InProcessTransport(app)) as client:
         yield client
 
 

@@ -69,6 +69,16 @@ def test_loopback_hosts_are_allowed_and_others_only_when_listed(server: Any) -> 
     assert FetchPolicy().refusal("http://10.0.0.1/a.xml") is not None
 
 
+def test_an_empty_host_list_allows_no_host_at_all() -> None:
+    # The default of an emulator listening beyond loopback: None is loopback, [] is nothing.
+    nothing = FetchPolicy.from_hosts([])
+    for url in ("http://127.0.0.1/a.xml", "http://localhost/a.xml", "https://scripts.example/a.xml"):
+        refusal = nothing.refusal(url)
+        assert refusal is not None
+        assert "--script-hosts" in refusal
+    assert FetchPolicy.from_hosts(None).refusal("http://127.0.0.1/a.xml") is None
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [

@@ -92,7 +92,7 @@ def test_the_transport_serves_async_clients_too() -> None:
 
     async def run() -> list[str]:
         seen = []
-        async with httpx.AsyncClient(base_url="http://emulator", transport=mock.transport()) as http:
+        async with httpx.AsyncClient(base_url="http://emulator.localhost", transport=mock.transport()) as http:
             headers = {"Authorization": f"Bearer {mock.token()}"}
             for _ in range(2):
                 try:
