@@ -7,7 +7,7 @@ Basic credentials and client secrets.
 
 It does not go through ``logging``: a record, a handler's lock, a formatter and a write and flush for every request
 took 35 to 40% of the list's requests per CPU-second (``benchmarks/access_log.py``). Here a request formats one line and
-appends it to a list, and ``AccessLogWriter`` writes a turn's lines with one call when the turn ends.
+appends it to a list, and ``AccessLogWriter`` hands a turn's lines to its writer thread when the turn ends.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import asyncio
 import atexit
 import functools
 import logging
+import queue
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import TextIO
@@ -48,19 +50,23 @@ def _local_second(second: int) -> str:
 
 
 class AccessLogWriter:
-    """Whole lines kept during one turn of the event loop and written together when the turn ends.
+    """Whole lines kept during one turn of the event loop, handed to a writer thread together when the turn ends.
 
-    One ``write`` and one ``flush`` of the stream per turn: a line reaches the output (file, pipe or terminal) as
-    soon as the turn that made it is over, lines never interleave, and none waits in Python's buffers for a process
-    that is then killed. Lines still kept when the interpreter exits (a loop stopped mid-turn) are written then.
-    Lines come from one event loop's thread at a time, as a server's requests do.
+    The event loop never waits on the stream: a terminal, a pipe or a file (ext4 stalls a writer for tens of ms now
+    and then) is written by a thread of its own, one ``write`` and one ``flush`` for what each turn or batch of turns
+    made, in order. Lines never interleave, and none waits in Python's buffers for a process that is then killed:
+    lines still kept when the interpreter exits (a loop stopped mid-turn) are written then, after what waits for the
+    thread. Lines come from one event loop's thread at a time, as a server's requests do.
     """
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream  # None: sys.stdout as it is when writing
         self._lines: list[str] = []
         self._flush_on: asyncio.AbstractEventLoop | None = None
-        atexit.register(self.flush)
+        # Texts to write, and events the thread sets once what came before them is written.
+        self._queue: queue.SimpleQueue[str | threading.Event] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        atexit.register(self.drain)
 
     def write(self, line: str) -> None:
         """Keep ``line`` (a newline at its end) until the end of the running loop's turn."""
@@ -72,14 +78,39 @@ class AccessLogWriter:
             self._flush_on = loop
 
     def flush(self) -> None:
-        """Write the lines kept so far, in order, with one call, and flush the stream."""
+        """Hand the lines kept so far, in order and as one text, to the writer thread."""
         self._flush_on = None
         if not self._lines:
             return
         lines, self._lines = self._lines, []
-        stream = self.stream or sys.stdout
-        stream.write("".join(lines))
-        stream.flush()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="apidaze-mock-access-log", daemon=True)
+            self._thread.start()
+        self._queue.put("".join(lines))
+
+    def drain(self, timeout: float = 5.0) -> None:
+        """Wait until every line kept or handed over so far is written (tests; and at exit, by ``atexit``)."""
+        self.flush()
+        if self._thread is not None:
+            written = threading.Event()
+            self._queue.put(written)
+            written.wait(timeout)
+
+    def _run(self) -> None:
+        pending = self._queue
+        while True:
+            items = [pending.get()]
+            # What else waits goes in the same write: after a stall, the lines of many turns leave together.
+            while not pending.empty():
+                items.append(pending.get())
+            texts = [item for item in items if isinstance(item, str)]
+            if texts:
+                stream = self.stream or sys.stdout
+                stream.write("".join(texts))
+                stream.flush()
+            for item in items:
+                if isinstance(item, threading.Event):
+                    item.set()
 
 
 def _query(scope: Scope) -> str:

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import URLPath
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Router
-from starlette.types import Receive, Scope, Send
+from starlette.routing import BaseRoute, Match, Mount, NoMatchFound, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.clock import Clock
 from mock_server.control.app import create_control_app
@@ -77,6 +79,30 @@ def create_api_app(state: EmulatorState) -> Starlette:
     return api
 
 
+class ApiPaths(BaseRoute):
+    """The emulated API's own paths, told apart by their prefix alone: nearly every call is one of them.
+
+    The first of the root's routes, so an API call skips the regular expressions of the control plane's and the
+    docs' routes (a third of a read's time in process, before this route). Starlette's own extension point for a
+    route that is not a path pattern.
+    """
+
+    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...]) -> None:
+        self.app = app
+        self.prefixes = prefixes
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefixes):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
 class Emulator:
     """The ASGI application: the emulated API, with the control plane and the docs beside it.
 
@@ -96,7 +122,7 @@ class Emulator:
         self.state = state
         self.api = create_api_app(state)
         self.control = create_control_app(state, admin_token, admin_hosts) if admin else None
-        routes: list[BaseRoute] = []
+        routes: list[BaseRoute] = [ApiPaths(self.api, (API_PREFIX, TOKEN_PATH))]
         if self.control is not None:
             routes.extend(admin_docs_routes())
             routes.append(Mount(ADMIN_PREFIX, app=self.control))

@@ -23,7 +23,6 @@ from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.logs import FORMATS, LEVELS, logging_config
 from mock_server.paths import API_PREFIX, TOKEN_PATH
-from mock_server.proxy.cli import proxy_command
 from mock_server.scripts.commands import COMMANDS, add_script_hosts_option, script_hosts
 from mock_server.serving import Companion, run, server_config
 from mock_server.sip.digest import algorithms
@@ -33,7 +32,15 @@ from mock_server.statefile import StateFileError, load_state_file, save_state_fi
 from mock_server.tls import CACHE_ENV, ServerCertificate, local_certificate
 
 ADMIN_TOKEN_ENV = "APIDAZE_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
-SUBCOMMANDS = {**COMMANDS, "proxy": proxy_command}
+
+
+def _proxy(argv: list[str]) -> int:
+    from mock_server.proxy.cli import proxy_command  # the proxy's own modules, only when it runs
+
+    return proxy_command(argv)
+
+
+SUBCOMMANDS = {**COMMANDS, "proxy": _proxy}
 EPILOG = """examples:
   apidaze-mock                                     # 127.0.0.1:8080, the demo fixtures
   apidaze-mock --port 9000 --fixtures my-seed.yaml --chaos 42:0.1

@@ -19,8 +19,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import platformdirs
-import trustme
-from cryptography import x509
 
 CACHE_ENV = "APIDAZE_MOCK_CACHE_DIR"
 HOST_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -46,6 +44,9 @@ def cache_dir() -> Path:
 
 def local_certificate(directory: Path | None = None) -> ServerCertificate:
     """The local CA's server certificate for this machine, making the CA (once) and the certificate as needed."""
+    # Imported here: trustme and cryptography are some 15 MiB of a process that serves plain HTTP.
+    import trustme
+
     tls_dir = (directory or cache_dir()) / "tls"
     ca_dir = _ca_dir(tls_dir)
     leaf = tls_dir / "localhost.pem"
@@ -65,6 +66,8 @@ def _ca_dir(tls_dir: Path) -> Path:
         return ca_dir
     tls_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     scratch = Path(tempfile.mkdtemp(prefix=".ca-", dir=tls_dir))
+    import trustme
+
     try:
         ca = trustme.CA(organization_name="apidaze-mock local CA")
         ca.cert_pem.write_to_path(str(scratch / "ca.pem"))
@@ -81,6 +84,8 @@ def _ca_dir(tls_dir: Path) -> Path:
 
 
 def _valid(leaf: Path) -> bool:
+    from cryptography import x509
+
     try:
         pem = leaf.read_bytes()
     except FileNotFoundError:

@@ -7,6 +7,7 @@ import json
 import logging
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import httpx
@@ -46,11 +47,13 @@ def json_lines(stream: io.StringIO) -> list[dict[str, Any]]:
 
 def test_one_line_per_request_with_client_status_and_duration() -> None:
     stream = io.StringIO()
-    with TestClient(AccessLogMiddleware(create_app(), AccessLogWriter(stream), "json")) as client:
+    writer = AccessLogWriter(stream)
+    with TestClient(AccessLogMiddleware(create_app(), writer, "json")) as client:
         token = client.post(TOKEN_PATH, params={"grant_type": "client_credentials"}, headers={"Authorization": BASIC})
         bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
         client.post(API_PREFIX + "/sipaccounts", data={"username": "carol"}, headers=bearer)
         client.get(API_PREFIX + "/sipaccounts", headers={"Authorization": "Bearer wrong"})
+    writer.drain()
     token_call, created, refused = json_lines(stream)
     assert token_call["path"] == TOKEN_PATH
     assert token_call["client_id"] == "local-client"  # the client its credentials name
@@ -68,13 +71,15 @@ def test_one_line_per_request_with_client_status_and_duration() -> None:
 
 def test_text_lines_name_the_call_the_status_and_the_client() -> None:
     stream = io.StringIO()
-    with TestClient(AccessLogMiddleware(create_app(), AccessLogWriter(stream))) as client:
+    writer = AccessLogWriter(stream)
+    with TestClient(AccessLogMiddleware(create_app(), writer)) as client:
         token = client.post(TOKEN_PATH, params={"grant_type": "client_credentials"}, headers={"Authorization": BASIC})
         client.post(
             API_PREFIX + "/sipaccounts",
             data={"username": "carol"},
             headers={"Authorization": f"Bearer {token.json()['access_token']}"},
         )
+    writer.drain()
     token_line, created_line = stream.getvalue().splitlines()
     assert (
         " INFO    apidaze_mock.access: POST /oauth/client_credential/accesstoken?grant_type=client_credentials 200 "
@@ -87,11 +92,13 @@ def test_text_lines_name_the_call_the_status_and_the_client() -> None:
 
 def test_secrets_in_the_query_are_masked() -> None:
     stream = io.StringIO()
-    with TestClient(AccessLogMiddleware(create_app(), AccessLogWriter(stream), "json")) as client:
+    writer = AccessLogWriter(stream)
+    with TestClient(AccessLogMiddleware(create_app(), writer, "json")) as client:
         client.post(
             TOKEN_PATH,
             params={"grant_type": "client_credentials", "client_id": "local-client", "client_secret": "local-secret"},
         )
+    writer.drain()
     assert "local-secret" not in stream.getvalue()
     assert "local-client" not in stream.getvalue()
     assert json_lines(stream)[0]["query"] == "grant_type=client_credentials&client_id=***&client_secret=***"
@@ -172,7 +179,8 @@ def test_a_turns_lines_are_written_together_when_it_ends() -> None:
         writer.write("one\n")
         writer.write("two\n")
         assert stream.writes == []
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # the turn ends: its lines go to the writer thread, as one text
+        writer.drain()
         assert stream.writes == ["one\ntwo\n"]
         assert stream.flushes == 1
         writer.write("three\n")
@@ -180,6 +188,7 @@ def test_a_turns_lines_are_written_together_when_it_ends() -> None:
         await asyncio.sleep(0)
 
     asyncio.run(turns())
+    writer.drain()
     assert stream.writes == ["one\ntwo\n", "three\n"]
     assert stream.flushes == 2
 
@@ -192,6 +201,7 @@ def test_a_line_of_the_loops_last_turn_is_written() -> None:
         writer.write("last\n")
 
     asyncio.run(last())
+    writer.drain()
     assert stream.getvalue() == "last\n"
 
 
@@ -214,6 +224,7 @@ def test_a_new_loop_writes_what_a_closed_loop_left() -> None:
         writer.write("next\n")
 
     asyncio.run(next_loop())
+    writer.drain()
     assert stream.getvalue() == "left\nnext\n"
 
 
@@ -239,7 +250,8 @@ def test_lines_kept_when_the_process_exits_are_written() -> None:
 
 def test_concurrent_requests_are_whole_lines_written_once_a_turn() -> None:
     stream = RecordingStream()
-    app = AccessLogMiddleware(create_app(), AccessLogWriter(stream), "json")
+    writer = AccessLogWriter(stream)
+    app = AccessLogMiddleware(create_app(), writer, "json")
 
     async def many() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
@@ -247,9 +259,37 @@ def test_concurrent_requests_are_whole_lines_written_once_a_turn() -> None:
             return await asyncio.gather(*(http.get(f"{API_PREFIX}/sipaccounts/{n}") for n in range(200)))
 
     replies = asyncio.run(many())
+    writer.drain()
     assert {reply.status_code for reply in replies} == {401}
     assert all(text.endswith("\n") for text in stream.writes)
     assert len(stream.writes) < len(replies)  # the gathered requests end in a few turns, one write each
     assert stream.flushes == len(stream.writes)
     paths = [entry["path"] for entry in json_lines(stream)]
     assert sorted(paths) == sorted(f"{API_PREFIX}/sipaccounts/{n}" for n in range(200))
+
+
+def test_a_stream_that_blocks_never_holds_the_event_loop() -> None:
+    """A terminal, pipe or file that stalls is written by the writer thread: the loop's turns go on meanwhile."""
+    release = threading.Event()
+
+    class BlockedStream(io.StringIO):
+        def write(self, text: str) -> int:
+            release.wait(10)
+            return super().write(text)
+
+    stream = BlockedStream()
+    writer = AccessLogWriter(stream)
+
+    async def turns() -> int:
+        done = 0
+        for number in range(5):
+            writer.write(f"{number}\n")
+            await asyncio.sleep(0)  # a turn ends; with the write on this thread it would wait for release
+            done += 1
+        return done
+
+    assert asyncio.run(turns()) == 5
+    assert stream.getvalue() == ""  # the stream is still blocked
+    release.set()
+    writer.drain()
+    assert stream.getvalue() == "0\n1\n2\n3\n4\n"
