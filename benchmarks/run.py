@@ -45,6 +45,7 @@ from servers import (
     Pinning,
     Server,
     ServerSpec,
+    alone,
     call,
     pinning,
     running,
@@ -119,14 +120,16 @@ def measure_endpoint(
     if args.warmup > 0:
         for index, key in enumerate(keys):
             token = endpoint.token(servers[key].spec.kind, tokens[key])
-            load(generator, pin, servers[key], endpoint, token, f"w{run_id}s{index}", args.connections, args.warmup)
+            with alone(servers[key], servers.values()):
+                load(generator, pin, servers[key], endpoint, token, f"w{run_id}s{index}", args.connections, args.warmup)
     for number in range(args.rounds):
         shift = number % len(keys)
         for key in keys[shift:] + keys[:shift]:
             server = servers[key]
             token = endpoint.token(server.spec.kind, tokens[key])
             prefix = f"r{run_id}n{number}s{keys.index(key)}"
-            figures = load(generator, pin, server, endpoint, token, prefix, args.connections, args.duration)
+            with alone(server, servers.values()):
+                figures = load(generator, pin, server, endpoint, token, prefix, args.connections, args.duration)
             row.runs.setdefault(key, []).append(figures)
             if args.verbose:
                 print(

@@ -9,6 +9,7 @@ next kept-alive request would meet a reset instead of an answer. A client that h
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,10 +34,10 @@ class ErrorsMiddleware:
             return
         started = False
 
-        async def send_noting_start(message: Message) -> None:
+        def send_noting_start(message: Message) -> Awaitable[None]:
             nonlocal started
             started = started or message["type"] == "http.response.start"
-            await send(message)
+            return send(message)
 
         try:
             await self.app(scope, receive, send_noting_start)

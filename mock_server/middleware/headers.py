@@ -6,6 +6,8 @@ credentials with ``*``), else ``*``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,12 +45,12 @@ class HeadersMiddleware:
             await send({"type": "http.response.body", "body": b""})
             return
 
-        async def send_with_headers(message: Message) -> None:
+        def send_with_headers(message: Message) -> Awaitable[None]:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.raw.extend(STATIC_HEADERS)
                 _allow(headers, origin)
-            await send(message)
+            return send(message)
 
         await self.app(scope, receive, send_with_headers)
 

@@ -10,6 +10,7 @@ reply starts and when the call ends, so an entry also says it for a connection a
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,7 +59,7 @@ class JournalMiddleware:
                 request_chunks.append(message.get("body", b""))
             return message
 
-        async def send_recording(message: Message) -> None:
+        def send_recording(message: Message) -> Awaitable[None]:
             if message["type"] == "http.response.start":
                 entry.status = message["status"]
                 note_decisions()
@@ -66,7 +67,7 @@ class JournalMiddleware:
                 reply_chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     entry.duration = time.perf_counter() - started
-            await send(message)
+            return send(message)
 
         try:
             await self.app(scope, receive_recording, send_recording)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from functools import lru_cache
 
 from starlette.datastructures import MutableHeaders
@@ -54,10 +55,10 @@ class QuotaMiddleware:
         state = self.book.hit(client.client_id, policy, self.clock.now())
         headers = quota_headers(state)
 
-        async def send_with_quota(message: Message) -> None:
+        def send_with_quota(message: Message) -> Awaitable[None]:
             if message["type"] == "http.response.start":
                 MutableHeaders(scope=message).raw.extend(headers)
-            await send(message)
+            return send(message)
 
         if state.allowed:
             await self.app(scope, receive, send_with_quota)
