@@ -27,6 +27,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "openapi" / "apidaze-cpaas.yaml"
 COLLECTION = ROOT / "postman" / "apidaze-cpaas.postman_collection.json"
@@ -196,12 +198,24 @@ def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def _named_fields_only(node: Any) -> Any:
+    """The contract without ``additionalProperties``: for a body that allows unnamed fields (they are ignored) the
+    converter makes up a random number of ``key_N`` fields, and the collection would change on every run."""
+    if isinstance(node, dict):
+        return {key: _named_fields_only(value) for key, value in node.items() if key != "additionalProperties"}
+    if isinstance(node, list):
+        return [_named_fields_only(value) for value in node]
+    return node
+
+
 def generate(tool: str) -> tuple[str, str]:
     """The collection and the environment, as file contents."""
     with tempfile.TemporaryDirectory() as scratch:
+        spec = Path(scratch) / "contract.json"
+        spec.write_text(json.dumps(_named_fields_only(yaml.safe_load(SPEC.read_text(encoding="utf-8")))))
         output = Path(scratch) / "converted.json"
         subprocess.run(  # noqa: S603 (the converter, on the contract file)
-            [tool, "-s", str(SPEC), "-o", str(output), "-O", CONVERTER_OPTIONS],
+            [tool, "-s", str(spec), "-o", str(output), "-O", CONVERTER_OPTIONS],
             check=True,
             capture_output=True,
             timeout=120,
