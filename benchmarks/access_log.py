@@ -23,20 +23,10 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from run import (
-    ENDPOINTS,
-    HEALTH_PATH,
-    Endpoint,
-    Figures,
-    Pinning,
-    Server,
-    emulator_command,
-    free_port,
-    load,
-    pinning,
-    running,
-    token_for,
-)
+from endpoints import ENDPOINTS, Endpoint
+from report import Figures
+from run import load, token_for
+from servers import Pinning, Server, emulator_spec, pinning, running
 
 VARIANTS = {"on": [], "off": ["--no-access-log"]}  # "on": the default flags
 
@@ -50,9 +40,9 @@ def one_run(
     prefix: str,
     args: argparse.Namespace,
 ) -> Figures:
-    figures = load(generator, pin, server, endpoint.path, endpoint, token, prefix, args.connections, args.duration)
+    figures = load(generator, pin, server, endpoint, token, prefix, args.connections, args.duration)
     if figures.unexpected:
-        raise SystemExit(f"{figures.unexpected} unexpected answers from {server.name}")
+        raise SystemExit(f"{figures.unexpected} unexpected answers from {server.spec.label}: {figures.wrong}")
     return figures
 
 
@@ -73,12 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch, ExitStack() as stack:
         servers: dict[str, Server] = {}
         for name, options in VARIANTS.items():
-            port = free_port()
-            command = emulator_command(pin, port, options)
-            servers[name] = stack.enter_context(running(name, command, port, HEALTH_PATH, Path(scratch)))
+            servers[name] = stack.enter_context(running(emulator_spec(name, options), pin, Path(scratch)))
         tokens = {name: token_for(server.port, endpoint.client) for name, server in servers.items() if endpoint.client}
         for name, server in servers.items():  # warm-up
-            load(generator, pin, server, endpoint.path, endpoint, tokens.get(name), f"w{name}", args.connections, 1)
+            load(generator, pin, server, endpoint, tokens.get(name), f"w{name}", args.connections, 1)
         for number in range(args.rounds):
             order = list(servers) if number % 2 == 0 else list(reversed(servers))
 

@@ -27,12 +27,16 @@ from starlette.routing import Route
 Answer = tuple[int, bytes]
 
 
-def create_bare_app(answers: dict[str, Answer]) -> Starlette:
-    """``answers`` maps an endpoint name (token, list, read, create, update, throttled) to status and body."""
+def create_bare_app(answers: dict[str, Answer], headers: Sequence[tuple[str, str]] = ()) -> Starlette:
+    """``answers`` maps an endpoint name (token, list, read, create, update, throttled) to status and body;
+    ``headers`` go on every answer (``header_cost.py``: what the emulator's answer head costs uvicorn alone)."""
+    extra = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
     def answer(name: str) -> Response:
         status, body = answers[name]
-        return Response(body, status, media_type="application/json")
+        response = Response(body, status, media_type="application/json")
+        response.raw_headers.extend(extra)
+        return response
 
     async def token(request: Request) -> Response:
         await request.body()
@@ -73,8 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--bodies", type=Path, required=True, help="JSON file: {name: {status, body}}")
+    parser.add_argument("--headers", type=Path, help="JSON file: [[name, value], ...] to add to every answer")
     args = parser.parse_args(argv)
-    app = create_bare_app(load_answers(args.bodies))
+    headers = json.loads(args.headers.read_text(encoding="utf-8")) if args.headers else []
+    app = create_bare_app(load_answers(args.bodies), [(name, value) for name, value in headers])
     config = uvicorn.Config(
         app,
         host=args.host,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -114,3 +116,18 @@ def test_unexpected_answers_say_what_they_were(bench_module: Callable[[str], Mod
         report.Figures(100, 1.0, 1.0, 2.0, 1.0),
     ]
     assert row.unexpected_text("prism") == "4 (500: 3, socket: 1)"
+
+
+SCRIPTS = sorted(
+    path.name for path in BENCHMARKS.glob("*.py") if 'if __name__ == "__main__":' in path.read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_benchmark_script_starts_on_the_current_harness(script: str) -> None:
+    # access_log.py once imported names run.py no longer had, and nothing noticed until someone ran it.
+    done = subprocess.run(
+        [sys.executable, script, "--help"], cwd=BENCHMARKS, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "usage:" in done.stdout
