@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 
+ADMIN_TOKEN_ENV = "APIDAZE_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
+
 
 def is_loopback(host: str) -> bool:
     """``localhost`` or a loopback IP (127.0.0.0/8, ::1); names are not resolved."""
@@ -13,3 +15,13 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def unguarded_admin(host: str, admin_token: str | None, no_admin: bool) -> str | None:
+    """Why ``/__admin`` may not be served as asked (listening beyond loopback with no token), or None."""
+    if no_admin or admin_token or is_loopback(host):
+        return None
+    return (
+        f"--host {host} is reachable from other machines, so the control plane (/__admin) needs "
+        f"--admin-token TOKEN (or ${ADMIN_TOKEN_ENV}), or switch it off with --no-admin."
+    )

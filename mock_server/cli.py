@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 
 from mock_server import __version__
 from mock_server.access_log import AccessLogMiddleware, AccessLogWriter
-from mock_server.addresses import is_loopback
+from mock_server.addresses import ADMIN_TOKEN_ENV, is_loopback, unguarded_admin
 from mock_server.app import Emulator, create_app
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
@@ -30,8 +30,6 @@ from mock_server.sip.server import SipServer
 from mock_server.spec import response_styles
 from mock_server.statefile import StateFileError, load_state_file, save_state_file
 from mock_server.tls import CACHE_ENV, ServerCertificate, local_certificate
-
-ADMIN_TOKEN_ENV = "APIDAZE_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
 
 
 def _proxy(argv: list[str]) -> int:
@@ -225,12 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         return SUBCOMMANDS[argv[0]](argv[1:])
     args = build_parser().parse_args(argv)
-    if not args.no_admin and not args.admin_token and not is_loopback(args.host):
-        print(
-            f"apidaze-mock: --host {args.host} is reachable from other machines, so the control plane needs "
-            f"--admin-token TOKEN (or ${ADMIN_TOKEN_ENV}), or switch it off with --no-admin.",
-            file=sys.stderr,
-        )
+    refusal = unguarded_admin(args.host, args.admin_token, args.no_admin)
+    if refusal:
+        print(f"apidaze-mock: {refusal}", file=sys.stderr)
         return 2
     try:
         chaos = ChaosSpec.parse(args.chaos) if args.chaos else None

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp
 
 from mock_server import __version__
 from mock_server.access_log import AccessLogMiddleware, AccessLogWriter
-from mock_server.addresses import is_loopback
+from mock_server.addresses import ADMIN_TOKEN_ENV, unguarded_admin
 from mock_server.logs import FORMATS, LEVELS, logging_config
 from mock_server.paths import ADMIN_PREFIX
 from mock_server.proxy.app import Proxy
@@ -25,7 +25,6 @@ from mock_server.proxy.recorder import SEED_FILE
 from mock_server.proxy.upstream import DEFAULT_TIMEOUT, Upstream
 from mock_server.serving import server_config
 
-ADMIN_TOKEN_ENV = "APIDAZE_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
 _FAIL_ON = {"any": SIDES, "request": ("request",), "answer": ("answer",)}
 
 
@@ -111,12 +110,9 @@ class _ProxyServer(uvicorn.Server):
 
 def proxy_command(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
-    if not args.no_admin and not args.admin_token and not is_loopback(args.host):
-        print(
-            f"apidaze-mock proxy: --host {args.host} is reachable from other machines, so /__admin needs "
-            f"--admin-token TOKEN (or ${ADMIN_TOKEN_ENV}), or switch it off with --no-admin.",
-            file=sys.stderr,
-        )
+    refusal = unguarded_admin(args.host, args.admin_token, args.no_admin)
+    if refusal:
+        print(f"apidaze-mock proxy: {refusal}", file=sys.stderr)
         return 2
     if args.timeout <= 0:
         print("apidaze-mock proxy: --timeout must be more than 0 seconds", file=sys.stderr)
