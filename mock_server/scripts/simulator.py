@@ -104,7 +104,8 @@ class Line(Protocol):
     """A real caller's end of the call."""
 
     def notice(self, event: Event) -> None:
-        """One event, as soon as it is recorded (``answered`` and ``hung_up`` change the call on the wire)."""
+        """One event of the caller's leg, as soon as it is recorded (``answered`` and ``hung_up`` change the call on
+        the wire); the callee's events (``leg: callee``) are not told."""
 
     async def keys(self, first_wait: float, next_wait: float) -> str:
         """Keys pressed: waits up to ``first_wait`` seconds for the first, then ``next_wait`` for each next."""
@@ -153,7 +154,8 @@ class _Call:
     def record(self, kind: str, leg: str | None = None, **details: Any) -> None:
         event = {"type": kind, **details} if leg is None else {"type": kind, "leg": leg, **details}
         self.events.append(event)
-        if self.line is not None:
+        # The line is the caller's phone: a callee's <answer/> or <hangup/> must not answer or end it.
+        if self.line is not None and leg != CALLEE:
             self.line.notice(event)
 
     def end(self, by: str, **details: Any) -> _CallOver:

@@ -74,3 +74,21 @@ def test_the_events_list_given_is_the_one_filled() -> None:
     returned = call(scripts, FakeLine(), events)
     assert returned is events
     assert [e["type"] for e in events] == ["fetched", "answered", "hung_up"]
+
+
+def test_the_line_hears_only_the_callers_leg() -> None:
+    # The callee's <answer/> and <hangup/> (answer-url) end only its own instructions: the caller's phone must not be
+    # answered or hung up by them.
+    scripts = FakeScripts(
+        {
+            "/main.xml": doc(
+                f'<dial answer-url="{BASE}/callee.xml"><number>+31200000003</number></dial><answer/><hangup/>'
+            ),
+            "/callee.xml": doc("<answer/><hangup/>"),
+        }
+    )
+    line = FakeLine()
+    events = call(scripts, line)
+    assert [e["type"] for e in events if e.get("leg") == "callee"] == ["fetched", "answered", "hung_up"]
+    assert line.noticed == [e["type"] for e in events if "leg" not in e]
+    assert line.noticed == ["fetched", "dialed", "answered", "hung_up"]
