@@ -67,9 +67,11 @@ def routes(state: EmulatorState, runner: ScriptRunner, log: CallLog, clock: Cloc
         started = clock.now()
         record = log.add(CallRecord(script.parameters.uuid, "control", script.url, started, fields.get("client_id")))
         # In a child process, within an overall deadline and a CPU budget (scripts.isolation); the log shows the
-        # call as running until its transcript comes back.
-        record.events.extend(await runner.simulate(script))
-        record.ended_at = clock.now()
+        # call as running until its transcript comes back, or until the work fails (a 500): never running forever.
+        try:
+            record.events.extend(await runner.simulate(script))
+        finally:
+            record.ended_at = clock.now()
         return JSONResponse({"id": record.id, "events": record.events})
 
     async def one(request: Request) -> Response:

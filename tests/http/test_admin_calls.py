@@ -307,3 +307,15 @@ def test_a_simulated_call_has_an_overall_deadline_and_keeps_what_happened(api: A
     }
     assert sum(event["type"] == "fetched" for event in events) >= 2
     assert took < 3.5
+
+
+def test_a_simulation_that_fails_leaves_its_record_ended(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(script: Any) -> list[dict[str, Any]]:
+        raise RuntimeError("script work failed in its child process")
+
+    monkeypatch.setattr(api.emulator.state.script_runner, "simulate", broken)
+    response = api.http.post("/__admin/calls", json={"url": "http://127.0.0.1:9/none.xml"})
+    assert response.status_code == 500
+    (record,) = api.http.get("/__admin/calls").json()["calls"]
+    assert record["state"] == "ended"
+    assert record["ended_at"] is not None
