@@ -131,9 +131,13 @@ class CallParameters:
 
     def calling_from(self, uris: Mapping[str, str]) -> CallParameters:
         """These parameters for a call placed from one of the client's SIP accounts (``uris``: username -> SIP URI):
-        APIdaze adds ``sip_from_uri`` when ``caller_username`` is one of them (apidaze.github.io, 2014-01-12)."""
+        APIdaze adds ``sip_from_uri`` when ``caller_username`` is one of them (apidaze.github.io, 2014-01-12), as
+        FreeSWITCH (the platform under APIdaze) fills its variable: ``user@domain``, without the ``sip:`` scheme, the
+        same value a softphone's call sends (:mod:`mock_server.sip.calls`)."""
         uri = uris.get(self.caller_username)
-        return self if uri is None else replace(self, extra={**self.extra, "sip_from_uri": uri})
+        if uri is None:
+            return self
+        return replace(self, extra={**self.extra, "sip_from_uri": uri.removeprefix("sip:")})
 
     def for_url(self, url: str, **event: str) -> dict[str, str]:
         """The query of one fetch of ``url``: the call's parameters, then the caller's extras, then the event's."""

@@ -97,12 +97,12 @@ def test_the_exiting_fetch_after_a_dial_carries_its_result() -> None:
 
 def test_a_call_from_one_of_the_clients_sip_accounts_carries_sip_from_uri() -> None:
     from_desk = CallParameters(caller_username="desk").calling_from(DIRECTORY.uris)
-    assert from_desk.for_url(BASE)["sip_from_uri"] == "sip:desk@acme.example"
+    assert from_desk.for_url(BASE)["sip_from_uri"] == "desk@acme.example"
     from_outside = CallParameters(caller_username="+31600000001").calling_from(DIRECTORY.uris)
     assert "sip_from_uri" not in from_outside.for_url(BASE)
     scripts = FakeScripts({"/main.xml": doc("<hangup/>")})
     call(scripts, parameters=from_desk)
-    assert scripts.requests[0][1]["sip_from_uri"] == "sip:desk@acme.example"
+    assert scripts.requests[0][1]["sip_from_uri"] == "desk@acme.example"
 
 
 # -- <dial><sipaccount> -------------------------------------------------------------------------------------------

@@ -211,7 +211,7 @@ def test_a_client_calls_sip_accounts_as_registered_and_plays_checked_audio(api: 
     url = desk_scripts.url + "/main.xml"
 
     events = call(api, url=url, client_id="alpha", caller_username="alice")
-    assert events[0]["params"]["sip_from_uri"] == "sip:alice@alpha.example"  # alice is one of alpha's accounts
+    assert events[0]["params"]["sip_from_uri"] == "alice@alpha.example"  # alice is one of alpha's accounts
     played = [event for event in events if event["type"] == "played"]
     assert played[0]["findings"] == []
     assert [finding["message"] for finding in played[1]["findings"]] == [

@@ -70,7 +70,7 @@ def test_a_caller_that_is_one_of_the_clients_sip_accounts_sends_sip_from_uri(api
     api.call("POST", "/sipaccounts", data={"username": "desk"})
     check_via_endpoint(api, url=server.url + "/ivr.xml", caller_username="desk")
     check_via_endpoint(api, url=server.url + "/ivr.xml", caller_username="visitor")
-    assert server.requests[0][1]["sip_from_uri"] == "sip:desk@alpha.example"
+    assert server.requests[0][1]["sip_from_uri"] == "desk@alpha.example"
     assert "sip_from_uri" not in server.requests[1][1]
 
 
