@@ -27,9 +27,10 @@ _LIVE: dict[tuple[Address | None, Address | None], asyncio.BaseTransport] = {}
 
 
 def _address(info: Any) -> Address | None:
-    # As uvicorn builds scope["server"] and scope["client"]: host and port of the socket's name (IPv6 adds two).
-    if isinstance(info, tuple | list) and len(info) >= 2:
-        return (str(info[0]), int(info[1]))
+    # As uvicorn builds scope["server"] and scope["client"]: host and port of the socket's name (IPv6 adds two). A
+    # unix socket has no port (ASGI: [path, None]).
+    if isinstance(info, tuple | list) and len(info) >= 2 and isinstance(info[1], int):
+        return (str(info[0]), info[1])
     return None
 
 

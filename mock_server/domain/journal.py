@@ -26,6 +26,7 @@ import orjson
 
 from mock_server.clock import iso_utc
 from mock_server.domain.faults import PathPattern
+from mock_server.nesting import too_deep
 
 DEFAULT_CAPACITY = 1000
 BODY_LIMIT = 8 * 1024
@@ -113,7 +114,12 @@ def redact_body(raw: bytes) -> str:
         if any(_is_secret(key) for key, _ in pairs):
             return _text(urlencode([(key, REDACTED if _is_secret(key) else value) for key, value in pairs]).encode())
         return _text(raw)
-    return _text(orjson.dumps(document)) if _redact_in_place(document) else _text(raw)
+    if not _redact_in_place(document):
+        return _text(raw)
+    try:
+        return _text(orjson.dumps(document))
+    except orjson.JSONEncodeError:  # orjson reads 1024 levels but writes only 254
+        return f"{REDACTED} ({len(raw)} bytes of JSON with a secret field, nested too deep to rewrite)"
 
 
 def redact_query(query_string: bytes, token_request: bool, mask: str = REDACTED) -> str:
@@ -303,8 +309,8 @@ def render(entry: JournalEntry) -> dict[str, Any]:
 def parsed_body(content_type: str, shown: str) -> tuple[dict[str, str] | None, Any]:
     """The shown (redacted) request body read as its content type says: ``(form, None)``, ``(None, json)`` or neither.
 
-    A form is a flat dict (a repeated field keeps its last value); a body that does not parse, or was cut at
-    :data:`BODY_LIMIT`, is neither.
+    A form is a flat dict (a repeated field keeps its last value); a body that does not parse, was cut at
+    :data:`BODY_LIMIT` or nests deeper than the API reads (:data:`~mock_server.nesting.MAX_JSON_DEPTH`), is neither.
     """
     media = content_type.split(";", 1)[0].strip().lower()
     if media == "application/x-www-form-urlencoded":
@@ -314,9 +320,10 @@ def parsed_body(content_type: str, shown: str) -> tuple[dict[str, str] | None, A
             return None, None
     if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
         try:
-            return None, json.loads(shown)
-        except ValueError:
+            document = json.loads(shown)
+        except (RecursionError, ValueError):
             return None, None
+        return None, None if too_deep(document) else document
     return None, None
 
 

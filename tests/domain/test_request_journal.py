@@ -8,6 +8,7 @@ import json
 import tracemalloc
 from urllib.parse import unquote
 
+import orjson
 import pytest
 
 from mock_server.domain.journal import BODY_LIMIT, REDACTED, Journal, JournalEntry
@@ -149,6 +150,28 @@ def test_a_cut_json_reply_naming_a_secret_is_hidden_whole() -> None:
     shown = journal.entries()[0]["response_body"]
     assert "t0k3n" not in shown
     assert shown.startswith(REDACTED)
+
+
+DEEP = b"[" * 300 + b"]" * 300
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"client_secret": "hush", "a": ' + DEEP + b"}",  # redacted, then too deep for orjson to write back
+        b'{"client_secret": "hush", "pad": "' + b"x" * BODY_LIMIT + b'", "a": ' + DEEP + b"}",  # redacted at close
+        b'{"a": ' + DEEP + b"}",  # parsed for the view, then too deep for the control plane to answer
+        b"[" * 3000,  # too deep for the stdlib parser
+    ],
+    ids=["secret", "secret-over-the-limit", "no-secret", "unclosed"],
+)
+def test_a_deeply_nested_body_is_shown_without_its_secret_and_the_view_can_be_written(body: bytes) -> None:
+    journal = Journal()
+    journal.record(entry(body=[body], headers=[(b"content-type", b"application/json")]))
+    [view] = journal.entries()
+    assert "hush" not in view["body"]
+    assert view["json"] is None
+    orjson.dumps({"requests": [view]})  # as GET /__admin/requests writes it
 
 
 def test_a_body_without_secrets_is_shown_as_sent() -> None:
