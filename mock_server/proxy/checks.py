@@ -21,8 +21,6 @@ from mock_server.http import JSON, parse_form, parse_json_object
 from mock_server.proxy.violations import Violation
 from mock_server.spec import Operation, Problem, match_path, media_type, secret_fields
 
-# Fields whose values a violation's message never quotes.
-
 
 @dataclass(frozen=True)
 class RequestCheck:
