@@ -48,13 +48,6 @@ class UpstreamAnswer:
     raw: bytes
     body: bytes
 
-    def header_map(self) -> dict[str, str]:
-        """Lower-case names to values; the first value of a repeated header."""
-        found: dict[str, str] = {}
-        for name, value in self.headers:
-            found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-        return found
-
 
 def upstream_url(url: str, allow_http: bool) -> httpx.URL:
     """The upstream's base URL, checked: https (http only when allowed), a host, no query or fragment."""
