@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.config
+import math
 import os
 import socket
 import sys
@@ -114,8 +115,9 @@ def proxy_command(argv: Sequence[str]) -> int:
     if refusal:
         print(f"apidaze-mock proxy: {refusal}", file=sys.stderr)
         return 2
-    if args.timeout <= 0:
-        print("apidaze-mock proxy: --timeout must be more than 0 seconds", file=sys.stderr)
+    # NaN is no deadline at all (each forward would fail) and inf is none either (a silent upstream holds a call).
+    if not (0 < args.timeout < math.inf):
+        print("apidaze-mock proxy: --timeout must be more than 0 seconds, and finite", file=sys.stderr)
         return 2
     try:
         upstream = Upstream(
