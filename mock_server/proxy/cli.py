@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 
 from mock_server import __version__
 from mock_server.access_log import AccessLogMiddleware, AccessLogWriter
-from mock_server.addresses import ADMIN_TOKEN_ENV, unguarded_admin
+from mock_server.addresses import ADMIN_TOKEN_ENV, admin_hosts, unguarded_admin
 from mock_server.logs import FORMATS, LEVELS, logging_config
 from mock_server.paths import ADMIN_PREFIX
 from mock_server.proxy.app import Proxy
@@ -132,6 +132,7 @@ def proxy_command(argv: Sequence[str]) -> int:
         record=args.record is not None,
         admin=not args.no_admin,
         admin_token=args.admin_token,
+        admin_hosts=admin_hosts(args.host),
     )
     logging.config.dictConfig(logging_config(args.log_level, args.log_format))
     app: ASGIApp = proxy
