@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 
 ADMIN_TOKEN_ENV = "APIDAZE_ADMIN_TOKEN"  # noqa: S105 (a variable name, not a secret)
+# Addresses that listen on every interface: the names clients use for the machine cannot be known.
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # noqa: S104 (names to recognise, not to bind)
 
 
 def is_loopback(host: str) -> bool:
@@ -25,3 +27,9 @@ def unguarded_admin(host: str, admin_token: str | None, no_admin: bool) -> str |
         f"--host {host} is reachable from other machines, so the control plane (/__admin) needs "
         f"--admin-token TOKEN (or ${ADMIN_TOKEN_ENV}), or switch it off with --no-admin."
     )
+
+
+def admin_hosts(host: str) -> list[str]:
+    """The ``Host`` names the control plane answers besides loopback ones: the listening address, or any name when
+    it listens on every address (beyond loopback the admin token is then what keeps others out)."""
+    return ["*"] if host in WILDCARD_HOSTS else [host]

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 
 from mock_server import __version__
 from mock_server.access_log import AccessLogMiddleware, AccessLogWriter
-from mock_server.addresses import ADMIN_TOKEN_ENV, is_loopback, unguarded_admin
+from mock_server.addresses import ADMIN_TOKEN_ENV, admin_hosts, is_loopback, unguarded_admin
 from mock_server.app import Emulator, create_app
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
@@ -171,10 +171,6 @@ def _sip_side(args: argparse.Namespace, emulator: Emulator) -> SipServer | None:
     return sip
 
 
-# Addresses that listen on every interface: the names clients use for the machine cannot be known.
-WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # noqa: S104 (names to recognise, not to bind)
-
-
 def allowed_script_hosts(host: str, given: list[str]) -> list[str]:
     """Where scripts may come from: loopback and ``--script-hosts`` on a loopback ``--host``; beyond loopback only
     the ``--script-hosts`` given, none by default.
@@ -183,12 +179,6 @@ def allowed_script_hosts(host: str, given: list[str]) -> list[str]:
     loopback services through a script test.
     """
     return script_hosts(given) if is_loopback(host) else list(given)
-
-
-def admin_hosts(host: str) -> list[str]:
-    """The ``Host`` names the control plane answers besides loopback ones: the listening address, or any name when
-    it listens on every address (beyond loopback the admin token is then what keeps others out)."""
-    return ["*"] if host in WILDCARD_HOSTS else [host]
 
 
 class _Server(uvicorn.Server):

@@ -109,12 +109,12 @@ def _event(listen: str, source: str) -> dict[str, Any]:
     return {"listen": listen, "script": {"type": "text/javascript", "exec": source.splitlines()}}
 
 
-def _strip_random(node: Any) -> Any:
-    """The converter's random parts out: ids, and the example answers it makes up from the schemas."""
+def _without(node: Any, keys: frozenset[str]) -> Any:
+    """``node`` with every mapping's ``keys`` left out, at any depth."""
     if isinstance(node, dict):
-        return {key: _strip_random(value) for key, value in node.items() if key not in ("id", "response")}
+        return {key: _without(value, keys) for key, value in node.items() if key not in keys}
     if isinstance(node, list):
-        return [_strip_random(value) for value in node]
+        return [_without(value, keys) for value in node]
     return node
 
 
@@ -158,7 +158,8 @@ def _shape(item: dict[str, Any]) -> None:
 
 def collection_from(converted: dict[str, Any]) -> dict[str, Any]:
     """The converter's collection, made to run in order and to fetch its own token (see the module docstring)."""
-    document = _strip_random(converted)
+    # The converter's random parts out: ids, and the example answers it makes up from the schemas.
+    document = _without(converted, frozenset({"id", "response"}))
     requests = _requests(document["item"])
     missing = set(ORDER) ^ set(requests)
     if missing:
@@ -198,21 +199,14 @@ def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _named_fields_only(node: Any) -> Any:
-    """The contract without ``additionalProperties``: for a body that allows unnamed fields (they are ignored) the
-    converter makes up a random number of ``key_N`` fields, and the collection would change on every run."""
-    if isinstance(node, dict):
-        return {key: _named_fields_only(value) for key, value in node.items() if key != "additionalProperties"}
-    if isinstance(node, list):
-        return [_named_fields_only(value) for value in node]
-    return node
-
-
 def generate(tool: str) -> tuple[str, str]:
     """The collection and the environment, as file contents."""
     with tempfile.TemporaryDirectory() as scratch:
         spec = Path(scratch) / "contract.json"
-        spec.write_text(json.dumps(_named_fields_only(yaml.safe_load(SPEC.read_text(encoding="utf-8")))))
+        # No additionalProperties: for a body that allows unnamed fields (they are ignored) the converter makes up a
+        # random number of key_N fields, and the collection would change on every run.
+        contract = _without(yaml.safe_load(SPEC.read_text(encoding="utf-8")), frozenset({"additionalProperties"}))
+        spec.write_text(json.dumps(contract))
         output = Path(scratch) / "converted.json"
         subprocess.run(  # noqa: S603 (the converter, on the contract file)
             [tool, "-s", str(spec), "-o", str(output), "-O", CONVERTER_OPTIONS],

@@ -29,7 +29,8 @@ class Proxy:
     """The ASGI application: every path but ``/__admin`` goes to ``upstream``, checked against the contract.
 
     ``journal`` holds the last calls as the client saw them, each with its violations; ``violations`` counts them
-    all; ``recorder`` (when recording) holds the state the answers showed. Close it with :meth:`aclose`.
+    all; ``recorder`` (when recording) holds the state the answers showed. ``/__admin`` answers loopback names and
+    ``admin_hosts`` (``*``: any), as the emulator's does. Close it with :meth:`aclose`.
     """
 
     def __init__(
@@ -40,6 +41,7 @@ class Proxy:
         record: bool = False,
         admin: bool = True,
         admin_token: str | None = None,
+        admin_hosts: Iterable[str] = (),
         journal_size: int = DEFAULT_CAPACITY,
     ) -> None:
         self.upstream = upstream
@@ -56,7 +58,7 @@ class Proxy:
             token_path=TOKEN_PATH,
         )
         self.chain: ASGIApp = chain
-        control = create_proxy_control(self.journal, self.violations, admin_token) if admin else None
+        control = create_proxy_control(self.journal, self.violations, admin_token, admin_hosts) if admin else None
         self.control = None if control is None else Router(routes=[Mount(ADMIN_PREFIX, app=control)])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.config
+import math
 import os
 import socket
 import sys
@@ -16,7 +17,7 @@ from starlette.types import ASGIApp
 
 from mock_server import __version__
 from mock_server.access_log import AccessLogMiddleware, AccessLogWriter
-from mock_server.addresses import ADMIN_TOKEN_ENV, unguarded_admin
+from mock_server.addresses import ADMIN_TOKEN_ENV, admin_hosts, unguarded_admin
 from mock_server.logs import FORMATS, LEVELS, logging_config
 from mock_server.paths import ADMIN_PREFIX
 from mock_server.proxy.app import Proxy
@@ -114,8 +115,9 @@ def proxy_command(argv: Sequence[str]) -> int:
     if refusal:
         print(f"apidaze-mock proxy: {refusal}", file=sys.stderr)
         return 2
-    if args.timeout <= 0:
-        print("apidaze-mock proxy: --timeout must be more than 0 seconds", file=sys.stderr)
+    # NaN is no deadline at all (each forward would fail) and inf is none either (a silent upstream holds a call).
+    if not (0 < args.timeout < math.inf):
+        print("apidaze-mock proxy: --timeout must be more than 0 seconds, and finite", file=sys.stderr)
         return 2
     try:
         upstream = Upstream(
@@ -130,6 +132,7 @@ def proxy_command(argv: Sequence[str]) -> int:
         record=args.record is not None,
         admin=not args.no_admin,
         admin_token=args.admin_token,
+        admin_hosts=admin_hosts(args.host),
     )
     logging.config.dictConfig(logging_config(args.log_level, args.log_format))
     app: ASGIApp = proxy

@@ -37,6 +37,7 @@ _SHOWN = 3
 
 
 def _first_values(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Lower-case names to values; the first value of a repeated header."""
     found: dict[str, str] = {}
     for name, value in headers:
         found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
@@ -104,7 +105,7 @@ class ForwardApp:
             return
         operation = check.operation
         if operation is not None:
-            answer_headers = answer.header_map()
+            answer_headers = _first_values(answer.headers)
             violations += check_answer(operation, answer.status, answer_headers, answer.body)
             document = _json(answer.body)
             if path == TOKEN_PATH and answer.status == 200:

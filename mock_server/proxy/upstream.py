@@ -48,20 +48,16 @@ class UpstreamAnswer:
     raw: bytes
     body: bytes
 
-    def header_map(self) -> dict[str, str]:
-        """Lower-case names to values; the first value of a repeated header."""
-        found: dict[str, str] = {}
-        for name, value in self.headers:
-            found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-        return found
-
 
 def upstream_url(url: str, allow_http: bool) -> httpx.URL:
-    """The upstream's base URL, checked: https (http only when allowed), a host, no query or fragment."""
+    """The upstream's base URL, checked: https (http only when allowed), a host, no user, query or fragment."""
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as error:
         raise ValueError(f"--upstream {url!r}: {error}") from None
+    if parsed.userinfo:
+        # Not quoted: the URL holds a password. Clients send their own credentials, and httpx would replace them.
+        raise ValueError("--upstream: no user or password in the URL, only scheme, host, port and path")
     if parsed.scheme not in ("https", "http") or not parsed.host:
         raise ValueError(f"--upstream {url!r}: give an absolute https:// URL such as https://api-prd.kpn.com")
     if parsed.scheme == "http" and not allow_http:

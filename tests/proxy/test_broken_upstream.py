@@ -291,3 +291,21 @@ def test_a_password_in_an_answer_off_its_one_of_is_never_quoted(
     ]
     for text in (str(entry["violations"]), str(summary), proxy.violations.report(), caplog.text):
         assert password not in text
+
+
+def test_a_token_sent_without_its_scheme_is_never_quoted(
+    client: Callable[[str], httpx.Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    # A client that forgets "Bearer " sends its token as the whole header: the journal redacts it whole, and so must
+    # the violation that names the missing scheme.
+    with serve(create_app()) as upstream, serve_proxy(upstream) as (url, proxy):
+        http = client(url)
+        token = login(http)["Authorization"].removeprefix("Bearer ")
+        with caplog.at_level(logging.INFO):
+            http.get(API + "/sipaccounts", headers={"Authorization": token})
+        [entry] = http.get("/__admin/requests", params={"limit": 1}).json()["requests"]
+        summary = http.get("/__admin/violations").json()
+
+    assert [(v["rule"], v["location"]) for v in entry["violations"]] == [("security", "header.authorization")]
+    for text in (str(entry), str(summary), proxy.violations.report(), caplog.text):
+        assert token not in text

@@ -79,6 +79,9 @@ def test_the_proxy_reports_when_it_stops_and_its_recording_loads(tmp_path: Path)
         (["--upstream", "ftp://api.example.com"], "give an absolute https:// URL"),
         (["--upstream", "https://api.example.com", "--host", "0.0.0.0"], "(/__admin) needs --admin-token TOKEN"),  # noqa: S104 (refused)
         (["--upstream", "https://api.example.com", "--timeout", "0"], "--timeout must be more than 0 seconds"),
+        # NaN made every forward a 500 (no deadline can be NaN); inf waited on a silent upstream for ever.
+        (["--upstream", "https://api.example.com", "--timeout", "nan"], "--timeout must be more than 0 seconds"),
+        (["--upstream", "https://api.example.com", "--timeout", "inf"], "--timeout must be more than 0 seconds"),
         (["--upstream", "https://api.example.com", "--upstream-ca", "/nonexistent/ca.pem"], "No such file"),
     ],
 )

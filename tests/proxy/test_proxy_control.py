@@ -72,3 +72,20 @@ def test_the_emulators_own_journal_entries_carry_no_violations(client: Callable[
         entries = http.get("/__admin/requests").json()["requests"]
     assert len(entries) == 2
     assert all("violations" not in entry for entry in entries)
+
+
+def test_a_web_page_cannot_reach_it(client: Callable[[str], httpx.Client]) -> None:
+    # The journal shows the real API's answers, SIP passwords included: the emulator's guard against DNS rebinding
+    # and cross-site requests holds here too.
+    with serve(create_app()) as upstream, serve_proxy(upstream) as (url, _):
+        http = client(url)
+        rebound = http.get("/__admin/requests", headers={"Host": "evil.example:8080"})
+        cross_site = http.delete("/__admin/requests", headers={"Origin": "https://evil.example"})
+        local = http.get("/__admin/requests", headers={"Host": "localhost:8080"})
+        # The API's own paths stay open to any origin, as KPN's are.
+        api = http.get(API + "/sipaccounts", headers={**login(http), "Origin": "https://app.example"})
+
+    assert (rebound.status_code, rebound.json()["name"]) == (403, "HostNotAllowed")
+    assert (cross_site.status_code, cross_site.json()["name"]) == (403, "OriginNotAllowed")
+    assert local.status_code == 200
+    assert api.status_code == 200

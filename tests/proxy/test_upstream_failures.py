@@ -93,6 +93,14 @@ def test_a_plain_http_upstream_needs_allowing() -> None:
         Upstream("https://api-prd.kpn.com/?x=1")
 
 
+def test_an_upstream_with_credentials_in_it_is_refused_unquoted() -> None:
+    # They would be printed in the banner, written into the recording's header and quoted in every 502's info, and
+    # httpx would send them as Basic auth in place of the client's own Authorization.
+    with pytest.raises(ValueError, match="no user or password") as refused:
+        Upstream("https://user:s3cret-pw@api-prd.kpn.com")
+    assert "s3cret-pw" not in str(refused.value)
+
+
 @pytest.fixture(scope="module")
 def ca() -> trustme.CA:
     return trustme.CA()
