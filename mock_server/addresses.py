@@ -19,6 +19,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def authority(host: str, port: int) -> str:
+    """``host:port`` as a URL writes it: an IPv6 address in brackets (RFC 3986)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def unguarded_admin(host: str, admin_token: str | None, no_admin: bool) -> str | None:
     """Why ``/__admin`` may not be served as asked (listening beyond loopback with no token), or None."""
     if no_admin or admin_token or is_loopback(host):

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 
 from mock_server import __version__
 from mock_server.access_log import AccessLogMiddleware, AccessLogWriter
-from mock_server.addresses import ADMIN_TOKEN_ENV, admin_hosts, is_loopback, unguarded_admin
+from mock_server.addresses import ADMIN_TOKEN_ENV, admin_hosts, authority, is_loopback, unguarded_admin
 from mock_server.app import Emulator, create_app
 from mock_server.domain.fault_plan import ChaosSpec
 from mock_server.fixtures import FixtureError, load_fixtures
@@ -256,8 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = AccessLogMiddleware(app, AccessLogWriter(), args.log_format)
     if certificate is not None and certificate.ca_bundle is not None:
         emulator.state.ca_bundle = str(certificate.ca_bundle)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    base = f"{'http' if certificate is None else 'https'}://{host}:{args.port}"
+    base = f"{'http' if certificate is None else 'https'}://{authority(args.host, args.port)}"
     if args.log_format == "text":
         print(f"apidaze-mock {__version__} on {base}")
         print(f"  token:   POST {base}{TOKEN_PATH}?grant_type=client_credentials")
@@ -274,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  answers: response style {args.response_style}, {'strict' if args.strict else 'lenient'}")
         if sip is not None:
             print(
-                f"  sip:     udp+tcp {_hostport(sip.host, sip.port)} (softphones: domain = the client's domain, "
+                f"  sip:     udp+tcp {authority(sip.host, sip.port)} (softphones: domain = the client's domain, "
                 "outbound proxy = this address)"
             )
         print(f"  scripts: fetched from {emulator.state.script_policy.describe()}")
@@ -287,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Log collectors get JSON lines only; the demo credentials stay in the text banner.
         logging.getLogger("apidaze_mock").info("apidaze-mock %s on %s (docs: %s/docs)", __version__, base, base)
         if sip is not None:
-            logging.getLogger("apidaze_mock").info("SIP on udp+tcp %s", _hostport(sip.host, sip.port))
+            logging.getLogger("apidaze_mock").info("SIP on udp+tcp %s", authority(sip.host, sip.port))
     # Logging is configured above, so uvicorn must not configure it again.
     config = server_config(app, certificate, host=args.host, port=args.port, log_config=None, log_level=args.log_level)
 
@@ -302,7 +301,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     companions: list[Companion] = [] if sip is None else [sip]
     run(_Server(config, save), companions)
     return 0
-
-
-def _hostport(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -21,6 +21,7 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.addresses import authority
 from mock_server.connections import CUT_EXTENSION, cuttable
 from mock_server.tls import ServerCertificate
 
@@ -180,9 +181,8 @@ class ServerThread:
 
     @property
     def base_url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
         scheme = "https" if self.certificate is not None else "http"
-        return f"{scheme}://{host}:{self.port}"
+        return f"{scheme}://{authority(self.host, self.port)}"
 
     def call(self, change: Callable[[], T]) -> T:
         """Run ``change`` where the emulator's state lives: on the server's loop while serving, else right here."""

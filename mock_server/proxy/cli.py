@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 
 from mock_server import __version__
 from mock_server.access_log import AccessLogMiddleware, AccessLogWriter
-from mock_server.addresses import ADMIN_TOKEN_ENV, admin_hosts, unguarded_admin
+from mock_server.addresses import ADMIN_TOKEN_ENV, admin_hosts, authority, unguarded_admin
 from mock_server.logs import FORMATS, LEVELS, logging_config
 from mock_server.paths import ADMIN_PREFIX
 from mock_server.proxy.app import Proxy
@@ -138,7 +138,7 @@ def proxy_command(argv: Sequence[str]) -> int:
     app: ASGIApp = proxy
     if args.access_log and logging.getLevelName(args.log_level.upper()) <= logging.INFO:
         app = AccessLogMiddleware(app, AccessLogWriter(), args.log_format)
-    base = f"http://{args.host}:{args.port}"
+    base = f"http://{authority(args.host, args.port)}"
     print(f"apidaze-mock {__version__} proxy on {base} -> {upstream.url}")
     if not args.no_admin:
         print(f"  violations: GET {base}{ADMIN_PREFIX}/violations (journal: {ADMIN_PREFIX}/requests)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mock_server.addresses import is_loopback
+from mock_server.addresses import authority, is_loopback
 from mock_server.app import create_app
 from mock_server.cli import main
 from mock_server.testing import InProcessTransport
@@ -48,15 +48,27 @@ def test_loopback_addresses(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.7", "::"])  # noqa: S104 (refused)
 def test_the_cli_refuses_a_public_address_without_an_admin_token(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    host: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("APIDAZE_ADMIN_TOKEN", raising=False)
-    assert main(["--host", "0.0.0.0"]) == 2  # noqa: S104
-    assert "--admin-token" in capsys.readouterr().err
+    assert main(["--host", host]) == 2
+    error = capsys.readouterr().err
+    assert f"--host {host} is reachable from other machines" in error
+    assert "--admin-token TOKEN (or $APIDAZE_ADMIN_TOKEN), or switch it off with --no-admin" in error
 
 
 @pytest.mark.parametrize("chaos", ["42", "x:0.5", "1:2", "-1:0.5", f"{10**23}:0.5"])
 def test_the_cli_refuses_a_bad_chaos_setting(chaos: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([f"--chaos={chaos}"]) == 2
     assert "SEED:RATE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "written"),
+    [("127.0.0.1", 8080, "127.0.0.1:8080"), ("localhost", 1, "localhost:1"), ("::1", 8080, "[::1]:8080")],
+)
+def test_an_address_is_written_as_a_url_writes_it(host: str, port: int, written: str) -> None:
+    # The banners of the emulator and the proxy print this: `http://::1:8080` is no URL a client can use.
+    assert authority(host, port) == written
