@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import TextIO
+from urllib.parse import quote
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -120,7 +121,9 @@ def _query(scope: Scope) -> str:
 
 def text_line(scope: Scope, status: int, duration_ms: float, now: float) -> str:
     """The line ``logging`` would write with ``TEXT_FORMAT`` for an INFO record of the access logger."""
-    path: str = scope["path"]
+    # Percent-encoded again, as uvicorn's own access log writes it: a path is decoded, and a ``%0A`` in it would
+    # otherwise start a line of the caller's making.
+    path = quote(scope["path"])
     query = _query(scope)
     second = int(now)
     return _TEXT_LINE % (

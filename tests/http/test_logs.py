@@ -136,6 +136,17 @@ def access_record(message: str, created: float = CREATED) -> logging.LogRecord:
     return record
 
 
+def test_a_path_cannot_start_a_line_of_its_own() -> None:
+    # The path arrives decoded: %0A is a line feed. Written percent-encoded again, as uvicorn's access log does.
+    scope = {"method": "GET", "path": "/x\n2026-01-01 INFO    apidaze_mock.access: forged é", "query_string": b""}
+    line = text_line(scope, 404, 1.0, 0.0)
+    assert line.count("\n") == 1
+    assert line.endswith("\n")
+    assert " GET /x%0A2026-01-01%20INFO%20%20%20%20apidaze_mock.access%3A%20forged%20%C3%A9 404 " in line
+    # The API's own paths read as before.
+    assert f" GET {API_PREFIX}/sipaccounts 200 " in text_line({**scope, "path": f"{API_PREFIX}/sipaccounts"}, 200, 1, 0)
+
+
 def test_text_lines_are_what_logging_writes_for_the_other_loggers() -> None:
     message = "GET /x?name=alice&api_key=*** 200 1.2ms client=alpha"
     # Seconds that change and come back, and two lines in one second: each line shows its own time.
